@@ -1,0 +1,1 @@
+"""toolagent.graphs — graph builders: tracer1 (anticipatory) and react (reactive baseline)."""

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from toolagent.errors import ToolagentError
 from toolagent.records import Observation
 
 
@@ -149,7 +150,7 @@ def run_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext, timeout_s: 
     except concurrent.futures.TimeoutError:
         return Observation(tool=tool.name, error=f"{tool.name} timed out after {limit:g} s",
                            latency_s=time.perf_counter() - start)
-    except ToolError as exc:
+    except (ToolError, ToolagentError) as exc:
         return Observation(tool=tool.name, error=str(exc), latency_s=time.perf_counter() - start)
     except Exception as exc:  # a tool failure is an observation, not a crash
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -1,0 +1,72 @@
+"""CLI helpers shared by the commands: one-line errors with exit code 2, tool configuration flags."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from toolagent.errors import ToolagentError
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_ANSWERED, EXIT_NO_ANSWER, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print ``error: message`` on stderr as one line and return the Exit to raise."""
+    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    return typer.Exit(code)
+
+
+def one_line_errors(func: F) -> F:
+    """Turn user-facing errors into one line on stderr and exit 2 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ToolagentError as exc:
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def tool_config(search: str | None = None, corpus: Path | None = None, vlm: str | None = None,
+                enable_python: bool = False, ocr_backend: str | None = None, tool_cache: str | None = None,
+                cache_dir: Path | None = None, base_url: str | None = None) -> Any:
+    """A ToolConfig from CLI flags (environment defaults apply to anything not given)."""
+    from pydantic import ValidationError
+
+    from toolagent.errors import BadInput
+    from toolagent.tools.config import ToolConfig
+
+    update: dict[str, Any] = {}
+    if search:
+        update["search"] = search
+    if corpus:
+        if not corpus.exists():
+            raise BadInput(f"corpus not found: {corpus}")
+        update["corpus"] = corpus
+        update.setdefault("search", "local")
+    if vlm:
+        update["vlm"] = vlm
+        update["vlm_base_url"] = base_url
+    if enable_python:
+        update["enable_python"] = True
+    if ocr_backend:
+        update["ocr_backend"] = ocr_backend
+    if tool_cache and tool_cache != "off":
+        update["cache_mode"] = tool_cache
+    if cache_dir:
+        update["cache_dir"] = cache_dir
+    try:
+        return ToolConfig(**update)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise BadInput(f"bad tool option {'.'.join(map(str, err['loc']))}: {err['msg']}") from None

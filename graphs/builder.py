@@ -29,7 +29,7 @@ from langgraph.graph import END, START, StateGraph
 from toolagent.errors import BadInput
 from toolagent.feedback import FeedbackHook, as_hooks
 from toolagent.images import load_image_ref
-from toolagent.planner import format_observation, history_line, messages_for_log, plan, planner_messages
+from toolagent.planner import ToolMenu, format_observation, history_line, messages_for_log, plan, planner_messages
 from toolagent.records import ImageRef, Observation, PlannerInput, StepRecord, ToolCall
 from toolagent.state import AgentInput, AgentOutput, AgentState
 from toolagent.tools.base import ToolContext, run_tool
@@ -57,11 +57,12 @@ class AgentSettings:
     repetition_limit: int = 3
     multimodal: bool | None = None
     approve: bool = False
+    json_mode: bool = True
     base_url: str | None = None
     extra_instructions: str | None = None
     feedback: FeedbackHook | Iterable[FeedbackHook] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _resolved: tuple[BaseChatModel, dict[str, BaseTool], Callable[..., Observation]] | None = field(
+    _resolved: tuple[Any, dict[str, BaseTool], Callable[..., Observation]] | None = field(
         default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -71,7 +72,7 @@ class AgentSettings:
             raise BadInput(f"max_steps must be at least 1, got {self.max_steps}")
         self.hooks: tuple[FeedbackHook, ...] = as_hooks(self.feedback)
 
-    def resolve(self) -> tuple[BaseChatModel, dict[str, BaseTool], Callable[..., Observation]]:
+    def resolve(self) -> tuple[Any, dict[str, BaseTool], Callable[..., Observation]]:
         """Resolve the model spec and the default tools once, lazily (so importing a graph is cheap)."""
         if self._resolved is None:
             with self._lock:
@@ -79,8 +80,8 @@ class AgentSettings:
                     self._resolved = self._build()
         return self._resolved
 
-    def _build(self) -> tuple[BaseChatModel, dict[str, BaseTool], Callable[..., Observation]]:
-        from toolagent.models.resolve import resolve_model
+    def _build(self) -> tuple[Any, dict[str, BaseTool], Callable[..., Observation]]:
+        from toolagent.models.resolve import resolve_model, with_json_mode
         from toolagent.tools.registry import available_tools, build_tools
 
         model = resolve_model(self.model, base_url=self.base_url) if isinstance(self.model, str) else self.model
@@ -97,7 +98,9 @@ class AgentSettings:
 
             cache = ToolCache(config.cache_dir or home() / "tool-cache", config.cache_mode)
             runner = cache.call
-        return model, {tool.name: tool for tool in tools}, runner
+        planner_model = with_json_mode(model) if self.json_mode else model
+        self.menu = ToolMenu.of(list(tools))
+        return planner_model, {tool.name: tool for tool in tools}, runner
 
 
 def _finish(state: AgentState, **update: Any) -> dict[str, Any]:
@@ -161,7 +164,7 @@ def make_planner(settings: AgentSettings) -> Callable[[AgentState], dict[str, An
         notices = state.get("notices") or []
         messages = planner_messages(
             question=state["question"], images=refs, history=state.get("history") or [],
-            observation=format_observation(obs) if obs else None, tools=list(tools.values()),
+            observation=format_observation(obs) if obs else None, tools=settings.menu,
             horizon=1 if settings.mode == "react" else settings.horizon, multimodal=bool(settings.multimodal),
             notices=notices, files=state.get("files") or [], extra_instructions=settings.extra_instructions,
             mode=settings.mode)

@@ -67,12 +67,17 @@ def run_agent(question: str, images: Sequence[str] = (), *, model: BaseChatModel
               task_id: str | None = None, ground_truth: Any = None, tool_config: ToolConfig | None = None,
               files: Sequence[str] = (), extra_instructions: str | None = None, run_id: str | None = None,
               checkpointer: Any = None, base_url: str | None = None, **kwargs: Any) -> RunResult:
-    """Answer one question with an agent and return its RunResult (never raises for tool or model failures)."""
+    """Answer one question with an agent and return its RunResult (never raises for tool or model failures).
+
+    With a ``checkpointer`` and a ``run_id`` (the thread id) whose run was interrupted mid-way, the run resumes
+    from its last checkpoint instead of starting again.
+    """
     agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps, feedback=feedback,
                         tool_config=tool_config, extra_instructions=extra_instructions, checkpointer=checkpointer,
                         base_url=base_url, **kwargs)
-    state = agent.invoke(_inputs(question, images, files, task_id, ground_truth),
-                         _config(run_id, max_steps, checkpointer))
+    config = _config(run_id, max_steps, checkpointer)
+    resume = checkpointer is not None and bool(agent.get_state(config).next)
+    state = agent.invoke(None if resume else _inputs(question, images, files, task_id, ground_truth), config)
     return result_from_state(state, model=_model_name(model), graph=graph)
 
 
@@ -86,6 +91,8 @@ async def arun_agent(question: str, images: Sequence[str] = (), *, model: BaseCh
     agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps, feedback=feedback,
                         tool_config=tool_config, extra_instructions=extra_instructions, checkpointer=checkpointer,
                         base_url=base_url, **kwargs)
-    state = await agent.ainvoke(_inputs(question, images, files, task_id, ground_truth),
-                                _config(run_id, max_steps, checkpointer))
+    config = _config(run_id, max_steps, checkpointer)
+    resume = checkpointer is not None and bool((await agent.aget_state(config)).next)
+    state = await agent.ainvoke(None if resume else _inputs(question, images, files, task_id, ground_truth),
+                                config)
     return result_from_state(state, model=_model_name(model), graph=graph)

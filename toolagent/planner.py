@@ -39,20 +39,37 @@ def _short(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def describe_tools(tools: list[BaseTool]) -> str:
-    from toolagent.tools.base import tool_schema
+class ToolMenu(BaseModel):
+    """The tools as the planner sees them, rendered once per tool set (schema generation is not free)."""
 
-    lines = []
-    for tool in tools:
-        schema = tool_schema(tool)
-        props = {
-            key: {k: v for k, v in spec.items() if k in ("type", "description", "enum", "default", "items")}
-            for key, spec in schema.get("properties", {}).items()
-        }
-        args = {"properties": props, "required": schema.get("required", [])}
-        description = " ".join((tool.description or "").split())
-        lines.append(f"- {tool.name}: {description} args: {json.dumps(args, ensure_ascii=False)}")
-    return "\n".join(lines) if lines else "(no tools are available; answer directly)"
+    text: str
+    example_tool: str
+    example_args: str
+
+    @classmethod
+    def of(cls, tools: list[BaseTool]) -> ToolMenu:
+        from toolagent.tools.base import tool_schema
+
+        lines = []
+        schemas = [tool_schema(tool) for tool in tools]
+        for tool, schema in zip(tools, schemas):
+            props = {
+                key: {k: v for k, v in spec.items() if k in ("type", "description", "enum", "default", "items")}
+                for key, spec in schema.get("properties", {}).items()
+            }
+            args = {"properties": props, "required": schema.get("required", [])}
+            description = " ".join((tool.description or "").split())
+            lines.append(f"- {tool.name}: {description} args: {json.dumps(args, ensure_ascii=False)}")
+        example_tool, example_args = ANSWER_TOOL, '{"text": "..."}'
+        names = [t.name for t in tools]
+        ocr = next((n for n in ("ocr", "OCR") if n in names), None)
+        if ocr:
+            example_tool, example_args = ocr, '{"image": "receipt.png"}'
+        elif tools:
+            example_tool = tools[0].name
+            example_args = json.dumps({key: "..." for key in list(schemas[0].get("properties", {}))[:2]})
+        return cls(text="\n".join(lines) if lines else "(no tools are available; answer directly)",
+                   example_tool=example_tool, example_args=example_args)
 
 
 def history_line(step: int, call: ToolCall, obs: Observation) -> str:
@@ -86,27 +103,14 @@ def _image_block(path: str) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}}
 
 
-def _example(tools: list[BaseTool]) -> tuple[str, str]:
-    names = [t.name for t in tools]
-    for name in ("ocr", "OCR"):
-        if name in names:
-            return name, '{"image": "receipt.png"}'
-    if tools:
-        from toolagent.tools.base import tool_schema
-
-        props = tool_schema(tools[0]).get("properties", {})
-        return tools[0].name, json.dumps({key: "..." for key in list(props)[:2]})
-    return ANSWER_TOOL, '{"text": "..."}'
-
-
 def planner_messages(*, question: str, images: list[ImageRef], history: list[str], observation: str | None,
-                     tools: list[BaseTool], horizon: int, multimodal: bool = False,
+                     tools: list[BaseTool] | ToolMenu, horizon: int, multimodal: bool = False,
                      notices: list[str] | None = None, files: list[str] | None = None,
                      extra_instructions: str | None = None, mode: Mode = "tracer1") -> list[BaseMessage]:
     """The planner prompt: system (tools, format, rules) + one user turn (question, images, history, output)."""
-    example_tool, example_args = _example(tools)
+    menu = tools if isinstance(tools, ToolMenu) else ToolMenu.of(tools)
     system = _template("react_system.txt" if mode == "react" else "planner_system.txt").format(
-        horizon=horizon, tools=describe_tools(tools), example_tool=example_tool, example_args=example_args,
+        horizon=horizon, tools=menu.text, example_tool=menu.example_tool, example_args=menu.example_args,
         extra=(extra_instructions.strip() + "\n") if extra_instructions else "")
     image_text = ""
     if images:
@@ -193,7 +197,7 @@ def _add_tokens(total: dict[str, int] | None, message: BaseMessage) -> dict[str,
     return total
 
 
-def plan(model: BaseChatModel, messages: list[BaseMessage], tools: dict[str, BaseTool],
+def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
          max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
     """One planning turn: call the model; on invalid output re-ask with the error, at most ``max_retries`` times."""
     outcome = PlanOutcome()

@@ -9,6 +9,7 @@ import typer
 
 from toolagent import __version__
 from toolagent.cli.ask import ask
+from toolagent.cli.setup_cmd import setup
 from toolagent.cli.tools_cmd import tool, tools
 
 app = typer.Typer(name="toolagent", no_args_is_help=True, add_completion=False,
@@ -16,6 +17,7 @@ app = typer.Typer(name="toolagent", no_args_is_help=True, add_completion=False,
 app.command()(ask)
 app.command()(tools)
 app.command()(tool)
+app.command()(setup)
 
 #: sub-command groups: (module, name, help)
 _GROUPS = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -101,3 +102,13 @@ def check_reachable(model: BaseChatModel, timeout_s: float = 5.0) -> None:
         httpx.get(probe, timeout=timeout_s, headers={"Authorization": "Bearer probe"})
     except httpx.HTTPError as exc:
         raise ConfigError(f"cannot reach the model server at {url}: {type(exc).__name__}") from None
+
+
+def with_json_mode(model: BaseChatModel) -> Any:
+    """Ask the backend for JSON output where it has a JSON mode (OpenAI-compatible, Ollama); else unchanged."""
+    kind = type(model).__name__
+    if kind == "ChatOpenAI":
+        return model.bind(response_format={"type": "json_object"})
+    if kind == "ChatOllama" and not getattr(model, "format", None):
+        return model.model_copy(update={"format": "json"})
+    return model

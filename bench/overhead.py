@@ -1,0 +1,137 @@
+"""Per-step framework overhead: toolagent's tracer1 graph vs LangGraph's prebuilt agent vs a plain Python loop.
+
+Zero-cost fake model and tool: the model answers instantly with a scripted call, the tool returns a constant,
+so what is measured is the framework (state handling, routing, parsing, validation, records) per executed step.
+Also measures the cold start of ``toolagent --help``.
+
+    python bench/overhead.py [--steps 40] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import tool
+
+from toolagent.agent import build_agent
+from toolagent.models.scripted import ScriptedChatModel
+
+
+@tool
+def noop(i: int) -> str:
+    """Return a constant."""
+    return "ok"
+
+
+def _forecast(i: int, final: bool) -> str:
+    if final:
+        plan = [{"expect": "", "tool": "answer", "args": {"text": "done"}, "instruction": "", "status": "done"}]
+    else:
+        plan = [{"expect": "", "tool": "noop", "args": {"i": i}, "instruction": "", "status": "not done"},
+                {"expect": "", "tool": "answer", "args": {"text": "done"}, "instruction": "", "status": "done"}]
+    return json.dumps({"thought": "", "plan": plan})
+
+
+def run_tracer1(steps: int) -> float:
+    replies = [_forecast(i, False) for i in range(steps)] + [_forecast(steps, True)]
+    model = ScriptedChatModel(responses=replies)
+    agent = build_agent(model, [noop], max_steps=steps + 1)
+    start = time.perf_counter()
+    state = agent.invoke({"question": "go"}, {"recursion_limit": 10 * steps})
+    elapsed = time.perf_counter() - start
+    assert state["status"] == "answered" and len(state["steps"]) == steps + 1, state.get("error")
+    return elapsed
+
+
+class _ToolCallingFake(BaseChatModel):
+    """A zero-cost chat model that emits native tool calls (what create_agent expects)."""
+
+    steps: int = 10
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake-tool-calling"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        done = sum(1 for m in messages if m.type == "tool")
+        if done >= self.steps:
+            message = AIMessage(content="done")
+        else:
+            message = AIMessage(content="", tool_calls=[{"name": "noop", "args": {"i": done}, "id": f"c{done}"}])
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def run_prebuilt(steps: int) -> float:
+    from langchain.agents import create_agent
+
+    agent = create_agent(_ToolCallingFake(steps=steps), [noop])
+    start = time.perf_counter()
+    state = agent.invoke({"messages": [("user", "go")]}, {"recursion_limit": 10 * steps})
+    elapsed = time.perf_counter() - start
+    assert sum(1 for m in state["messages"] if m.type == "tool") == steps
+    return elapsed
+
+
+def run_plain_loop(steps: int) -> float:
+    replies = [_forecast(i, False) for i in range(steps)] + [_forecast(steps, True)]
+    start = time.perf_counter()
+    history: list[str] = []
+    for reply in replies:
+        step = json.loads(reply)["plan"][0]
+        if step["tool"] == "answer":
+            break
+        history.append(noop.func(**step["args"]))
+    elapsed = time.perf_counter() - start
+    assert len(history) == steps
+    return elapsed
+
+
+def _per_step_us(fn: Callable[[int], float], steps: int, repeats: int) -> float:
+    fn(2)  # warm up imports and caches
+    return statistics.median(fn(steps) for _ in range(repeats)) / steps * 1e6
+
+
+def cold_start_s(repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "toolagent.cli", "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    results = {
+        "toolagent tracer1 graph": _per_step_us(run_tracer1, args.steps, args.repeats),
+        "LangGraph prebuilt agent (create_agent)": _per_step_us(run_prebuilt, args.steps, args.repeats),
+        "plain Python loop": _per_step_us(run_plain_loop, args.steps, args.repeats),
+    }
+    peer = results["LangGraph prebuilt agent (create_agent)"]
+    print(f"per-step framework overhead, {args.steps} steps, median of {args.repeats} runs")
+    print(f"| {'agent':<42} | {'µs/step':>10} | {'× prebuilt':>10} |")
+    print(f"|{'-' * 44}|{'-' * 12}|{'-' * 12}|")
+    for name, value in results.items():
+        print(f"| {name:<42} | {value:>10.1f} | {value / peer:>10.2f} |")
+    print(f"\n`toolagent --help` cold start: {cold_start_s():.3f} s (target ≤ 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()

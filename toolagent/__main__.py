@@ -1,0 +1,3 @@
+from toolagent.cli import main
+
+main()

@@ -26,7 +26,7 @@ from toolagent.models.hf import HFChatModel
 
 EMBEDDED_NAME = "smollm2-135m-instruct"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-EMBEDDED_NOTE = ("note: the default 'embedded' model is SmolLM2-135M-Instruct, a tiny 135M model that cannot plan "
+EMBEDDED_NOTE = ("the default 'embedded' model is SmolLM2-135M-Instruct, a tiny 135M model that cannot plan "
                  "well until trained; use --model hf:PATH, openai:MODEL or ollama:MODEL for real work.")
 _REQUIRED = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
 _CONVERT_LOCK = threading.Lock()

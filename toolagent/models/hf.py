@@ -286,8 +286,9 @@ class HFChatModel(BaseChatModel):
         if self._processor is not None:
             inputs = self._processor(text=prompt, images=images or None, return_tensors="pt",
                                      add_special_tokens=False)
-        else:
-            inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+            # floating inputs (pixel values) follow the weights' dtype, e.g. bfloat16 on CUDA
+            return inputs.to(self._model.device, dtype=self._model.dtype)
+        inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         return inputs.to(self._model.device)
 
     def _generation_config(self, max_new_tokens: int, temperature: float, top_p: float | None) -> Any:

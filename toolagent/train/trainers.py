@@ -127,9 +127,13 @@ def grpo_config(settings: TrainSettings) -> Any:
 
     if settings.num_generations < 2:
         raise BadInput("GRPO needs at least 2 generations per prompt (--num-generations)")
-    return GRPOConfig(**_common_args(settings), beta=settings.beta, temperature=settings.temperature,
-                      num_generations=settings.num_generations, max_completion_length=settings.max_completion_length,
-                      per_device_train_batch_size=settings.num_generations, log_completions=False)
+    try:
+        return GRPOConfig(**_common_args(settings), beta=settings.beta, temperature=settings.temperature,
+                          num_generations=settings.num_generations,
+                          max_completion_length=settings.max_completion_length,
+                          per_device_train_batch_size=settings.num_generations, log_completions=False)
+    except ValueError as exc:  # TRL's own consistency checks, as one line
+        raise BadInput(f"bad GRPO settings: {str(exc).splitlines()[0]}") from None
 
 
 def _check_rows(dataset: Any, columns: tuple[str, ...]) -> None:

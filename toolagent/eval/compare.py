@@ -1,0 +1,62 @@
+"""Side-by-side comparison of two runs (e.g. tracer1 vs react) with deltas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from toolagent.errors import BadInput
+from toolagent.eval.report import scalar_metrics
+from toolagent.eval.runner import run_summary
+
+_GENERAL = ("tasks", "ok", "errors", "timeouts", "mean_steps", "mean_elapsed_s")
+
+
+def _label(summary: dict[str, Any], folder: Path) -> str:
+    return f"{summary.get('graph', '?')} · {summary.get('model', '?')} ({folder.name})"
+
+
+def _flat(summary: dict[str, Any]) -> dict[str, Any]:
+    out = dict(scalar_metrics(summary.get("metrics", {})))
+    for key, value in summary.get("metrics", {}).items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in scalar_metrics(value).items()})
+    out.update({k: summary.get(k) for k in _GENERAL})
+    return out
+
+
+def compare_rows(run_a: str | Path, run_b: str | Path) -> tuple[list[str], list[tuple[str, Any, Any, Any]]]:
+    """(column labels, [(metric, A, B, B - A)]) for two runs of the same benchmark and mode."""
+    a, b = run_summary(run_a), run_summary(run_b)
+    if (a.get("benchmark"), a.get("mode")) != (b.get("benchmark"), b.get("mode")):
+        raise BadInput(f"cannot compare a {a.get('benchmark')} {a.get('mode')} run with a "
+                       f"{b.get('benchmark')} {b.get('mode')} run")
+    flat_a, flat_b = _flat(a), _flat(b)
+    rows = []
+    for key in [*flat_a, *[k for k in flat_b if k not in flat_a]]:
+        va, vb = flat_a.get(key), flat_b.get(key)
+        delta = vb - va if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
+        rows.append((key, va, vb, delta))
+    return [_label(a, Path(run_a)), _label(b, Path(run_b))], rows
+
+
+def render(labels: list[str], rows: list[tuple[str, Any, Any, Any]]) -> Any:
+    """A rich Table of the comparison."""
+    from rich.table import Table
+
+    def fmt(value: Any, signed: bool = False) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, float):
+            return f"{value:+.2f}" if signed else f"{value:.2f}"
+        return f"{value:+d}" if signed and isinstance(value, int) else str(value)
+
+    table = Table(title="run comparison (Δ = B − A)")
+    table.add_column("metric")
+    table.add_column(f"A: {labels[0]}", justify="right")
+    table.add_column(f"B: {labels[1]}", justify="right")
+    table.add_column("Δ", justify="right")
+    for key, va, vb, delta in rows:
+        style = "" if not isinstance(delta, (int, float)) or delta == 0 else ("green" if delta > 0 else "red")
+        table.add_row(key, fmt(va), fmt(vb), f"[{style}]{fmt(delta, True)}[/]" if style else fmt(delta, True))
+    return table

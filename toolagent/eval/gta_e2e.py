@@ -1,0 +1,93 @@
+"""GTA end-to-end mode: the agent runs the real GTA tools (official names) on each query; scored as upstream."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from toolagent.eval.gta_data import GtaData, GtaSample, category, load_gta
+from toolagent.eval.gta_score import answer_score, e2e_metrics, imggen_score, normalize_pred_args
+from toolagent.eval.job import Bench, run_agent_task, step_summary
+
+
+class GtaBase(Bench):
+    """Shared by both GTA modes: loading, gold fields, the tools a sample offers."""
+
+    name = "gta"
+
+    def __init__(self, job: Any) -> None:
+        super().__init__(job)
+        self._data: GtaData | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def data(self) -> GtaData:
+        with self._lock:
+            if self._data is None:
+                self._data = load_gta(self.job.data, limit=self.job.limit)
+            return self._data
+
+    def tasks(self) -> list[GtaSample]:
+        return self.data.samples
+
+    def base_row(self, task: GtaSample) -> dict[str, Any]:
+        gold = [{"name": s.name, "arguments": s.arguments} for s in task.tool_steps]
+        return {"task_id": task.task_id, "answer_type": task.answer_type, "has_text_answer": task.has_text_answer,
+                "query": task.query, "n_gold_tool": len(gold), "gold_calls": gold,
+                "gold_categories": [category(c["name"]) for c in gold]}
+
+    def sample_tools(self, task: GtaSample, tool_config: Any, available_only: bool) -> list[Any]:
+        """The GTA tools the sample lists (upstream offers the sample's ``tools``), all 14 if it lists none."""
+        from toolagent.tools.registry import available_tools, gta_tools
+
+        tools = gta_tools(tool_config)
+        if task.tools:
+            wanted = set(task.tools)
+            chosen = [t for t in tools if t.name in wanted]
+            tools = chosen or tools
+        return available_tools(tools) if available_only else tools
+
+
+class GtaE2EBench(GtaBase):
+    def run_task(self, task: GtaSample) -> dict[str, Any]:
+        config = self.job.tool_config()
+        tools = self.sample_tools(task, config, available_only=True)
+        result = run_agent_task(self.job, task_id=task.task_id, question=task.query, images=task.images, files=[],
+                                ground_truth=task.gt_answer, tools=tools, tool_config=config)
+        pred_calls = [{"name": s.executed.tool,
+                       "arguments": normalize_pred_args(s.executed.args, s.executed.tool, self.data, task),
+                       "error": s.observation.error}
+                      for s in result.steps if s.executed.tool != "answer"]
+        answer = result.answer if result.status == "answered" else None
+        row = {**self.base_row(task), "status": "ok", "answer": answer, "pred_calls": pred_calls,
+               **step_summary(result)}
+        if task.has_text_answer:
+            row["answer_score"] = answer_score(answer, task.gt_answer)
+        else:
+            gold = row["gold_calls"]
+            row["imggen_score"] = imggen_score(pred_calls, gold)
+        return row
+
+    def metrics(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        metrics = e2e_metrics(rows)
+        by_type: dict[str, float | None] = {}
+        for kind in ("objective", "subjective"):
+            group = [r for r in rows if r.get("answer_type") == kind]
+            by_type[kind] = (100.0 * sum(float(r.get("answer_score") or 0) for r in group) / len(group)
+                             if group else None)
+        group = [r for r in rows if r.get("answer_type") == "imggen"]
+        by_type["imggen"] = (100.0 * sum(float(r.get("imggen_score") or 0) for r in group) / len(group)
+                             if group else None)
+        metrics["score_by_answer_type"] = by_type
+        return metrics
+
+    def headline(self, rows: list[dict[str, Any]]) -> str:
+        answered = [r for r in rows if r.get("has_text_answer")]
+        if not answered:
+            return "AnsAcc -"
+        return f"AnsAcc {100.0 * sum(float(r.get('answer_score') or 0) for r in answered) / len(answered):.1f}"
+
+    def breakdown(self, metrics: dict[str, Any]) -> tuple[str, dict[str, float | None]]:
+        return "GTA tool-call F1 per category (%)", {
+            "Perception": metrics["P_F1"], "Operation": metrics["O_F1"], "Logic": metrics["L_F1"],
+            "Creativity": metrics["C_F1"]}

@@ -1,0 +1,156 @@
+"""GTA step-by-step mode: for every assistant turn of the gold dialog, give the planner the gold history up to
+that turn and score the ONE step it predicts (tool name, exact arguments, or the final answer).
+
+The prompt is the runtime planner prompt (``planner_messages``): history lines come from the gold tool calls and
+their gold outputs, the latest gold output is the current observation, and on the gold answer turn a notice asks
+the planner to summarise and answer without tools. The planner's first forecast step is the prediction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from typing import Any
+
+from toolagent.eval.gta_data import GoldStep, GtaSample
+from toolagent.eval.gta_e2e import GtaBase
+from toolagent.eval.gta_score import answer_score, normalize_pred_args, step_metrics, strict_equal
+from toolagent.eval.job import shared_model
+
+SUMMARISE = ("All the tool results you need are in the history above. Summarise them and give the final answer "
+             "now as the \"answer\" step; do not call any tool.")
+
+
+def gold_observation(step: GoldStep) -> Any:
+    from toolagent.records import Observation
+
+    if step.output_type == "image" and step.output:
+        return Observation(tool=step.name, images=[step.output])
+    return Observation(tool=step.name, text=step.output)
+
+
+def message_key(messages: list[Any]) -> str:
+    """A stable key of a prompt (what the gold replay model is keyed by)."""
+    parts = [[m.type, m.content] for m in messages]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def text_of(message: Any) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+
+
+class GtaStepBench(GtaBase):
+    def __init__(self, job: Any) -> None:
+        super().__init__(job)
+        self._model: Any = None
+        self._model_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------- prompts
+    def tools_for(self, task: GtaSample) -> list[Any]:
+        return self.sample_tools(task, self.job.tool_config(), available_only=False)
+
+    def messages(self, task: GtaSample, turn: int, tools: list[Any], refs: list[Any]) -> list[Any]:
+        from toolagent.planner import format_observation, history_line, planner_messages
+        from toolagent.records import ToolCall
+
+        history: list[str] = []
+        observation = None
+        for step in task.steps[:turn]:
+            if step.kind != "tool":
+                continue
+            obs = gold_observation(step)
+            call = ToolCall(tool=step.name, args=step.arguments, instruction=step.thought)
+            history.append(history_line(len(history) + 1, call, obs))
+            observation = format_observation(obs)
+        gold = task.steps[turn]
+        job = self.job
+        return planner_messages(
+            question=task.query, images=refs, history=history, observation=observation, tools=tools,
+            horizon=1 if job.graph == "react" else job.horizon, multimodal=bool(job.multimodal),
+            notices=[SUMMARISE] if gold.kind == "answer" else [], mode=job.graph)
+
+    def image_refs(self, task: GtaSample) -> list[Any]:
+        from toolagent.images import load_image_ref
+
+        return [load_image_ref(path) for path in task.images]
+
+    def model(self) -> Any:
+        with self._model_lock:
+            if self._model is None:
+                if self.job.model == "gold":
+                    from toolagent.eval.gold import gold_model
+
+                    self._model = gold_model(self)
+                else:
+                    self._model = shared_model(self.job.model, self.job.base_url)
+            return self._model
+
+    # ------------------------------------------------------------------------------------------- scoring
+    def score_turn(self, task: GtaSample, gold: GoldStep, text: str, tools: dict[str, Any]) -> dict[str, Any]:
+        from toolagent.parsing import ForecastParseError, parse_forecast
+        from toolagent.tools.base import ToolError, validate_args
+
+        turn: dict[str, Any] = {"gold_type": gold.kind, "gold_name": gold.name if gold.kind == "tool" else "answer",
+                                "pred_type": None, "pred_name": None, "error": False, "tool_match": False,
+                                "arg_match": False, "answer_score": None, "raw": text[:4000]}
+        try:
+            first = parse_forecast(text).first
+        except ForecastParseError as exc:
+            return {**turn, "error": True, "parse_error": str(exc)}
+        if first.is_answer:
+            turn.update(pred_type="answer", pred_name="answer", pred_text=str(first.args["text"]))
+            if gold.kind == "answer" and task.has_text_answer:
+                turn["answer_score"] = answer_score(turn["pred_text"], task.gt_answer)
+            return turn
+        args = normalize_pred_args(first.args, first.tool, self.data, task)
+        turn.update(pred_type="tool", pred_name=first.tool, pred_args=args)
+        tool = tools.get(first.tool)
+        if tool is None:
+            turn["schema_error"] = f"unknown tool {first.tool!r}"
+        else:
+            try:
+                validate_args(tool, first.args)
+            except ToolError as exc:
+                turn["schema_error"] = str(exc)
+        if gold.kind == "tool" and first.tool == gold.name:
+            turn["tool_match"] = True
+            turn["arg_match"] = strict_equal(args, gold.arguments)
+        return turn
+
+    def run_task(self, task: GtaSample) -> dict[str, Any]:
+        import time
+
+        start = time.perf_counter()
+        model = self.model()
+        tools = self.tools_for(task)
+        by_name = {t.name: t for t in tools}
+        refs = self.image_refs(task)
+        turns = []
+        for index, gold in enumerate(task.steps):
+            reply = model.invoke(self.messages(task, index, tools, refs))
+            turns.append(self.score_turn(task, gold, text_of(reply), by_name))
+        return {**self.base_row(task), "status": "ok", "turns": turns, "steps": len(turns),
+                "tools": [t["pred_name"] for t in turns if t["pred_type"] == "tool"],
+                "schema_invalid": sum(1 for t in turns if t.get("schema_error")),
+                "elapsed_s": round(time.perf_counter() - start, 3)}
+
+    # ------------------------------------------------------------------------------------------- report
+    def metrics(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        metrics = step_metrics(rows)
+        metrics["schema_invalid"] = sum(int(r.get("schema_invalid", 0)) for r in rows)
+        return metrics
+
+    def headline(self, rows: list[dict[str, Any]]) -> str:
+        tool_total = sum(int(r.get("n_gold_tool", 0)) for r in rows)
+        if not tool_total:
+            return "ToolAcc -"
+        ok = sum(1 for r in rows for t in r.get("turns", []) if t.get("tool_match"))
+        return f"ToolAcc {100.0 * ok / tool_total:.1f}"
+
+    def breakdown(self, metrics: dict[str, Any]) -> tuple[str, dict[str, float | None]]:
+        return "GTA step-mode ToolAcc per gold tool category (%)", {
+            k.title(): v for k, v in metrics["tool_acc_by_category"].items()}

@@ -132,13 +132,21 @@ def make_start(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]
             "run_id": uuid.uuid4().hex[:12], "started_at": now, "planner_turns": 0, "history": None,
             "calls": None, "forecasts": None, "steps": None, "produced_images": None, "notices": [], "warned": None,
             "pending": None, "observation": None, "answer": None, "status": "running", "error": None,
-            "elapsed_s": 0.0, "image_refs": [],
+            "elapsed_s": 0.0, "image_refs": [], "messages": None,
         }
-        question = (state.get("question") or "").strip()
+        question, images = (state.get("question") or "").strip(), list(state.get("images") or [])
+        if state.get("messages"):  # LangChain chat input: the last human turn's text + image blocks (as files)
+            from toolagent.embed.inputs import from_messages
+
+            try:
+                chat = from_messages(state["messages"])
+            except BadInput as exc:
+                return {**reset, "status": "error", "error": str(exc)}
+            question, images = chat["question"].strip() or question, [*images, *chat["images"]]
         if not question:
             return {**reset, "status": "error", "error": "the question is empty"}
         try:
-            refs = [load_image_ref(path).model_dump(mode="json") for path in state.get("images") or []]
+            refs = [load_image_ref(path).model_dump(mode="json") for path in images]
         except BadInput as exc:
             return {**reset, "status": "error", "error": str(exc)}
         missing = [f for f in state.get("files") or [] if not Path(f).is_file()]

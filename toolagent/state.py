@@ -19,6 +19,7 @@ def extend(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
 class AgentInput(TypedDict, total=False):
     question: str
     images: list[str]
+    messages: list[Any]  # LangChain chat input, read once by the start node (question + image blocks)
     files: list[str]
     task_id: str | None
     ground_truth: Any
@@ -28,6 +29,7 @@ class AgentState(TypedDict, total=False):
     # input
     question: str
     images: list[str]
+    messages: list[Any] | None
     files: list[str]
     task_id: str | None
     ground_truth: Any

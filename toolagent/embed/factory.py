@@ -1,0 +1,142 @@
+"""The LangChain/LangGraph entry points: compiled agent graphs you can invoke, stream, batch, checkpoint and
+interrupt like any LangGraph agent.
+
+    agent = create_tracer1_agent("embedded")                       # or any BaseChatModel
+    state = agent.invoke({"question": "What is 17*23?"})           # state["answer"], ["steps"], ["forecasts"]
+    for kind, chunk in agent.stream(inputs, stream_mode=["custom", "updates"]): ...
+
+Input: ``{"question": str, "images": [path, ...]}`` or LangChain chat input ``{"messages": [HumanMessage(...)]}``
+whose text and image blocks become the question and image files (see ``toolagent.embed.inputs``).
+Output: the RunResult fields (``run_id``, ``answer``, ``status``, ``error``, ``steps``, ``forecasts``, ...);
+``result_of(state)`` turns it into a RunResult.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool, StructuredTool
+
+from toolagent.errors import BadInput
+from toolagent.feedback import FeedbackHook
+from toolagent.records import RunResult
+from toolagent.tools.config import ToolConfig
+
+ToolLike = BaseTool | Callable[..., Any] | str
+
+
+def recursion_limit(max_steps: int) -> int:
+    """Graph super-steps a run may take: a planner turn and a tool turn per step, plus re-plans and slack."""
+    return 6 * max_steps + 20
+
+
+def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
+    """BaseTools pass through, plain callables become StructuredTools, strings name our registered tools."""
+    if tools is None:
+        return None
+    if isinstance(tools, (str, BaseTool)) or callable(tools):
+        tools = [tools]  # type: ignore[list-item]
+    out: list[BaseTool] = []
+    names: list[str] = []
+    for item in tools:
+        if isinstance(item, BaseTool):
+            out.append(item)
+        elif isinstance(item, str):
+            names.append(item)
+        elif callable(item):
+            description = inspect.getdoc(item) or f"{getattr(item, '__name__', 'tool')} (no description)"
+            if inspect.iscoroutinefunction(item):
+                out.append(StructuredTool.from_function(coroutine=item, description=description))
+            else:
+                out.append(StructuredTool.from_function(item, description=description))
+        else:
+            raise BadInput(f"not a tool: {item!r} (pass a BaseTool, a function or a registered tool name)")
+    if names:
+        from toolagent.tools.registry import build_tools
+
+        try:
+            out.extend(build_tools(names=names))
+        except KeyError as exc:
+            raise BadInput(str(exc.args[0])) from None
+    seen: set[str] = set()
+    for tool in out:
+        if tool.name in seen:
+            raise BadInput(f"two tools are named {tool.name!r}")
+        seen.add(tool.name)
+    return out
+
+
+def _create(graph: str, model: BaseChatModel | str, tools: Iterable[ToolLike] | None, horizon: int,
+            max_steps: int, checkpointer: Any, feedback: FeedbackHook | Iterable[FeedbackHook] | None,
+            approve: bool, tool_config: ToolConfig | None, name: str | None, options: dict[str, Any]) -> Any:
+    from toolagent.agent import build_agent
+
+    if approve and checkpointer is None:
+        raise BadInput("approve=True pauses the run with an interrupt, which needs a checkpointer "
+                       "(e.g. langgraph.checkpoint.memory.InMemorySaver())")
+    agent = build_agent(model, coerce_tools(tools), graph=graph, horizon=horizon,  # type: ignore[arg-type]
+                        max_steps=max_steps, checkpointer=checkpointer, feedback=feedback, approve=approve,
+                        tool_config=tool_config, **options)
+    agent = agent.with_config(recursion_limit=recursion_limit(max_steps))
+    if name:
+        agent.name = name
+    return agent
+
+
+def create_tracer1_agent(model: BaseChatModel | str = "embedded", tools: Iterable[ToolLike] | None = None, *,
+                         horizon: int = 5, max_steps: int = 15, checkpointer: Any = None,
+                         feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, approve: bool = False,
+                         tool_config: ToolConfig | None = None, max_retries: int = 2,
+                         multimodal: bool | None = None, base_url: str | None = None,
+                         extra_instructions: str | None = None, name: str | None = None) -> Any:
+    """The anticipatory (TraceR1) agent as a compiled LangGraph graph.
+
+    ``model``: a BaseChatModel or a spec string (embedded, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR),
+    resolved on the first run. ``tools``: BaseTools, plain functions (their docstring is the description) or
+    registered tool names; None = the available frozen tools built from ``tool_config``.
+    ``approve=True`` pauses before each executed step (needs a ``checkpointer``); resume with
+    ``Command(resume="approve" | "stop" | {"action": "edit", "tool": ..., "args": {...}})``
+    (see ``toolagent.embed.approval``).
+    """
+    return _create("tracer1", model, tools, horizon, max_steps, checkpointer, feedback, approve, tool_config, name,
+                   {"max_retries": max_retries, "multimodal": multimodal, "base_url": base_url,
+                    "extra_instructions": extra_instructions})
+
+
+def create_react_baseline(model: BaseChatModel | str = "embedded", tools: Iterable[ToolLike] | None = None, *,
+                          max_steps: int = 15, checkpointer: Any = None,
+                          feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, approve: bool = False,
+                          tool_config: ToolConfig | None = None, max_retries: int = 2,
+                          multimodal: bool | None = None, base_url: str | None = None,
+                          extra_instructions: str | None = None, name: str | None = None) -> Any:
+    """The reactive baseline (one step at a time, no forecast) with the same tools, records and interface."""
+    return _create("react", model, tools, 1, max_steps, checkpointer, feedback, approve, tool_config, name,
+                   {"max_retries": max_retries, "multimodal": multimodal, "base_url": base_url,
+                    "extra_instructions": extra_instructions})
+
+
+def result_of(state: dict[str, Any], *, model: str = "", graph: str = "tracer1") -> RunResult:
+    """A graph's output (or current values) as a RunResult."""
+    from toolagent.agent import result_from_state
+
+    return result_from_state(state, model=model, graph=graph)
+
+
+def answer_text(state: dict[str, Any] | RunResult) -> str:
+    """The answer, or one line saying why there is none (what an outer agent or a chain should see)."""
+    result = state if isinstance(state, RunResult) else result_of(state)
+    if result.answer is not None:
+        return result.answer
+    return f"no answer ({result.status}){': ' + result.error if result.error else ''}"
+
+
+def run_config(agent: Any, config: dict[str, Any] | None) -> dict[str, Any]:
+    """``config`` with at least the agent's own recursion limit (an outer graph passes its smaller default)."""
+    config = dict(config or {})
+    own = int((getattr(agent, "config", None) or {}).get("recursion_limit") or 0)
+    config["recursion_limit"] = max(int(config.get("recursion_limit") or 0), own) or 25
+    return config
+

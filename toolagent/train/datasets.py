@@ -165,7 +165,9 @@ def load_stage2(data: str | Path, *, fill_from_outcome: bool = False, limit: int
     if path.suffix == ".jsonl" or (path.is_dir() and any(path.glob("*.jsonl"))):
         dataset = to_dataset(stage2_rows(read_records([path]), fill_from_outcome=fill_from_outcome))
     else:
-        dataset = load_rows_dataset(path).filter(lambda row: row["reward"] is not None)
-    if "executed" not in dataset.column_names:
-        raise BadInput(f"{path} has no 'executed' column: not a Stage-2 dataset")
+        dataset = load_rows_dataset(path)
+    missing = [c for c in ("executed", "reward") if c not in dataset.column_names]
+    if missing:
+        raise BadInput(f"{path} has no {', '.join(repr(c) for c in missing)} column: not a Stage-2 dataset")
+    dataset = dataset.filter(lambda row: row["reward"] is not None)
     return dataset.select(range(min(limit, len(dataset)))) if limit else dataset

@@ -1,0 +1,88 @@
+"""Synthetic suite: determinism (same seed, same bytes), splits, and answer correctness through the REAL tools
+(calculator, tesseract OCR, web_search over the suite's local bm25s corpus)."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from toolagent.train.synth import KINDS, fmt, generate, load_suite, write_suite
+
+N_TRAIN, N_HELDOUT = 16, 8  # two of every kind in train, one in held-out
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("suite")
+    write_suite(root, N_TRAIN, seed=7, heldout=N_HELDOUT)
+    return root
+
+
+def test_same_seed_same_bytes(suite: Path, tmp_path: Path) -> None:
+    write_suite(tmp_path / "again", N_TRAIN, seed=7, heldout=N_HELDOUT)
+    first, second = digest(suite), digest(tmp_path / "again")
+    assert first == second
+    assert any(name.endswith(".png") for name in first) and any(name.startswith("corpus/") for name in first)
+    write_suite(tmp_path / "other", N_TRAIN, seed=8, heldout=N_HELDOUT)
+    assert digest(tmp_path / "other")["tasks.jsonl"] != first["tasks.jsonl"]
+
+
+def test_splits_and_kinds(suite: Path) -> None:
+    train, held = load_suite(suite, "train"), load_suite(suite, "heldout")
+    assert len(train) == N_TRAIN and len(held) == N_HELDOUT
+    assert {t.kind for t in train} == set(KINDS) and {t.kind for t in held} == set(KINDS)
+    def key(task) -> str:  # noqa: ANN001
+        return task.question + repr([s.model_dump() for s in task.reference])
+
+    assert not {key(t) for t in train} & {key(t) for t in held}
+    # held-out look-ups ask about towns the train split never mentions
+    train_text = " ".join(t.question for t in train)
+    for task in held:
+        if task.kind.startswith("lookup"):
+            town = task.question.split("town of ")[1].split()[0].rstrip("?")
+            assert town not in train_text
+    for task in train + held:
+        assert task.reference[-1].is_answer and task.reference[-1].args["text"] == task.answer
+        assert len(task.checks) == len(task.reference)
+        assert all((suite / image).is_file() for image in task.images)
+    # generation without a folder draws nothing but gives the same tasks
+    assert [t.model_dump() for t in generate(N_TRAIN, seed=7, n_total=N_TRAIN + N_HELDOUT)] == \
+        [t.model_dump() for t in train]
+
+
+def test_fmt() -> None:
+    assert fmt(Decimal("13.50")) == "13.5" and fmt(Decimal("188.00")) == "188" and fmt(Decimal("1E+3")) == "1000"
+
+
+def _number(text: str) -> Decimal:
+    """The calculator's decimal result (``= 45/4 ≈ 11.25`` → 11.25)."""
+    return Decimal(text.split("≈")[-1].split("=")[-1].strip())
+
+
+def test_reference_trajectories_solve_tasks_with_real_tools(suite: Path) -> None:
+    from toolagent.train.datasets import execute_reference, suite_tool_config, synth_reference
+    from toolagent.tools.registry import build_tools
+
+    tools = build_tools(suite_tool_config(suite), names=["calculator", "ocr", "web_search"])
+    tasks = load_suite(suite)
+    for task in tasks:
+        ref = execute_reference(synth_reference(task, suite), tools)
+        for step, obs, checks in zip(ref.steps, ref.observations, task.checks, strict=True):
+            if step.is_answer:
+                continue
+            assert obs is not None and obs.error is None, (task.task_id, step, obs)
+            for check in checks:
+                assert check in obs.text, (task.task_id, step.tool, check, obs.text[:400])
+        last_tool = [o for s, o in zip(ref.steps, ref.observations) if not s.is_answer][-1]
+        if ref.steps[-2].tool == "calculator":
+            assert _number(last_tool.text) == Decimal(task.answer), (task.task_id, last_tool.text)
+        else:  # a pure look-up: the answer is in the retrieved text
+            assert task.answer in last_tool.text

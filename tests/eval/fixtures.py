@@ -18,7 +18,7 @@ from tests.tools.drawing import draw_text_image
 GAIA_TASKS: list[dict[str, Any]] = [
     {"task_id": "t-l1-calc", "Question": "What is 6 times 7?", "Level": 1, "Final answer": "42", "file_name": ""},
     {"task_id": "t-l1-image", "Question": "What number is written in the image?", "Level": 1,
-     "Final answer": "1,234", "file_name": "t-l1-image.png"},
+     "Final answer": "1234", "file_name": "t-l1-image.png"},
     {"task_id": "t-l2-csv", "Question": "What is the total price of all items in the file?", "Level": 2,
      "Final answer": "17", "file_name": "t-l2-csv.csv"},
     {"task_id": "t-l2-pdf", "Question": "Which bird is named in the document?", "Level": 2,

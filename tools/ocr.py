@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,6 +153,21 @@ def unrotate_box(box: Box, degrees: int, size: tuple[int, int]) -> Box:
     return box
 
 
+def _reorient(image, best: Reading, turns: list[int], read: Callable[[Any], Reading]) -> Reading:  # noqa: ANN001
+    """Read the image turned clockwise by each of ``turns`` and keep a clearly better (or upright) reading."""
+    for degrees in turns:
+        candidate = read(_rotate_cw(image, degrees))
+        if candidate.score > best.score * 1.15 or (
+                best.vertical and not candidate.vertical and candidate.score >= 0.9 * best.score):
+            candidate.lines = [OcrLine(unrotate_box(l.bbox, degrees, image.size), l.text, l.conf)
+                               for l in candidate.lines]
+            candidate.rotation = degrees
+            best = candidate
+            if best.quality >= LOW_CONFIDENCE:
+                break
+    return best
+
+
 # ------------------------------------------------------------------------------------------- tools ---
 class OCRArgs(BaseModel):
     image: str = Field(description="the image to read: a path, a file name, or image_0 / image_1 ...")
@@ -201,7 +217,7 @@ class OCRTool(ToolagentTool):
             raise ToolError(f"ocr unavailable: {status.reason}")
         image = open_tool_image(ctx, args.image)
         if self.backend == "rapidocr":
-            reading = Reading(self._rapidocr(image), 0.0, 0.0)
+            reading = self._rapidocr_oriented(image)
         else:
             reading = self._tesseract(image, self._check_lang(args.lang or self.default_lang))
         if not reading.lines:
@@ -244,8 +260,7 @@ class OCRTool(ToolagentTool):
         if scale != 1.0:
             lines = [OcrLine(tuple(round(v / scale) for v in l.bbox), l.text, l.conf)  # type: ignore[misc]
                      for l in lines]
-        score, quality = score_lines(lines)
-        return Reading(lines, score, quality)
+        return _reading(lines)
 
     def _tesseract(self, image, lang: str) -> Reading:  # noqa: ANN001
         from PIL import ImageFilter
@@ -267,17 +282,8 @@ class OCRTool(ToolagentTool):
                 best, source = candidate, denoised
         if best.lines and best.quality >= LOW_CONFIDENCE and not best.vertical:
             return best
-        for degrees in self._orientation_candidates(source):
-            candidate = self._read_tesseract(_rotate_cw(source, degrees), lang)
-            if candidate.score > best.score * 1.15 or (
-                    best.vertical and not candidate.vertical and candidate.score >= 0.9 * best.score):
-                candidate.lines = [OcrLine(unrotate_box(l.bbox, degrees, source.size), l.text, l.conf)
-                                   for l in candidate.lines]
-                candidate.rotation = degrees
-                best = candidate
-                if best.quality >= LOW_CONFIDENCE:
-                    break
-        return best
+        return _reorient(source, best, self._orientation_candidates(source),
+                         lambda turned: self._read_tesseract(turned, lang))
 
     def _orientation_candidates(self, gray) -> list[int]:  # noqa: ANN001
         """Clockwise turns to try: tesseract OSD's answer first when it has one, then the others."""
@@ -296,7 +302,15 @@ class OCRTool(ToolagentTool):
         return order
 
     # -- rapidocr -----------------------------------------------------------------------------------
-    def _rapidocr(self, image) -> list[OcrLine]:  # noqa: ANN001
+    def _rapidocr_oriented(self, image) -> Reading:  # noqa: ANN001
+        best = _reading(self._rapidocr(image))
+        if not best.vertical:
+            return best
+        # rapidocr reads vertical lines, but their order is lost: turn the image upright. Without the
+        # 0/180 classifier only the right turn reads well, which tells the two turns apart.
+        return _reorient(image, best, [90, 270], lambda turned: _reading(self._rapidocr(turned, use_cls=False)))
+
+    def _rapidocr(self, image, use_cls: bool = True) -> list[OcrLine]:  # noqa: ANN001
         with self._lock:
             if self._engine is None:
                 from rapidocr import RapidOCR
@@ -304,7 +318,8 @@ class OCRTool(ToolagentTool):
                 self._engine = RapidOCR(params={"Det.limit_type": "max", "Det.limit_side_len": 960,
                                                 "Global.log_level": "error"})
             engine = self._engine
-        result = engine(image)  # a PIL RGB image; rapidocr converts it to BGR itself
+            # a PIL RGB image (rapidocr converts it to BGR); per-call options update shared state: keep the lock
+            result = engine(image, use_cls=use_cls)
         if result.boxes is None or result.txts is None:
             return []
         units: list[Unit] = []
@@ -314,6 +329,10 @@ class OCRTool(ToolagentTool):
             if text.strip():
                 units.append((box, [(box, text.strip(), float(score) * 100)]))
         return merge_rows(units)
+
+
+def _reading(lines: list[OcrLine]) -> Reading:
+    return Reading(lines, *score_lines(lines))
 
 
 def make_tool(config: ToolConfig) -> OCRTool:

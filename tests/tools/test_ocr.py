@@ -207,3 +207,7 @@ def test_rapidocr_backend_reads_a_simple_image(tmp_path: Path) -> None:
     assert engine is not None
     assert _ocr(tool, blank_image(), tmp_path, "blank.png").data == []
     assert tool._engine is engine  # built once, lazily, per tool instance
+    turned = draw_text_image(["Hello World 2024", "Price 12.99"], 32, rotate=90)
+    obs = _ocr(tool, turned, tmp_path, "turned.png")
+    assert [d["text"] for d in obs.data] == turned.lines  # upright again, lines in reading order
+    _assert_lines_located(obs.data, turned, min_iou=0.5)

@@ -92,7 +92,8 @@ def main() -> None:
             row += [char_accuracy(read, truth), elapsed]
         rows.append(row)
 
-    header = f"{'image':<28} {'tess acc':>8} {'rapid acc':>9} {'acc ratio':>9} {'tess ms':>8} {'rapid ms':>8} {'time ratio':>10}"
+    header = (f"{'image':<28} {'tess acc':>8} {'rapid acc':>9} {'acc ratio':>9} "
+              f"{'tess ms':>8} {'rapid ms':>8} {'time ratio':>10}")
     print(header)
     print("-" * len(header))
     for name, t_acc, t_s, r_acc, r_s in rows:
@@ -103,7 +104,8 @@ def main() -> None:
     t_ms = statistics.mean(r[2] for r in rows) * 1000
     r_ms = statistics.mean(r[4] for r in rows) * 1000
     print("-" * len(header))
-    print(f"{'mean':<28} {t_acc:>8.3f} {r_acc:>9.3f} {r_acc / t_acc:>9.2f} {t_ms:>8.0f} {r_ms:>8.0f} {r_ms / t_ms:>10.2f}")
+    print(f"{'mean':<28} {t_acc:>8.3f} {r_acc:>9.3f} {r_acc / t_acc:>9.2f} "
+          f"{t_ms:>8.0f} {r_ms:>8.0f} {r_ms / t_ms:>10.2f}")
     print(f"\nratios are rapidocr / tesseract; rapidocr model load (once, excluded above): {load_s:.2f} s; "
           f"{len(rows)} images, one run each")
 

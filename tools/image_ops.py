@@ -231,7 +231,8 @@ class AddTextTool(ToolagentTool):
 class CropArgs(BaseModel):
     image: str = Field(description="the image: a path, a file name, or image_0 / image_1 ...")
     bbox: str | list[float] = Field(description="region to keep, `(x1, y1, x2, y2)` in pixels")
-    zoom: float = Field(default=1.0, ge=1.0, le=8.0, description="upscale factor for the crop (1-8), to read small details")
+    zoom: float = Field(default=1.0, ge=1.0, le=8.0,
+                        description="upscale factor for the crop (1-8), to read small details")
 
 
 class CropTool(ToolagentTool):

@@ -7,8 +7,11 @@ Output, GTA-style, one line per text line::
 
 and ``data`` = ``[{"bbox": [x1, y1, x2, y2], "text": ..., "conf": 0-100}, ...]`` in original image pixels.
 
-The tesseract path is kept cheap: grayscale, a second pass at 2x when the text is small, and an orientation
-fix (tesseract OSD, else trying 90/180/270) only when the first reading has low confidence.
+Lines on the same row are joined (a receipt's item and its price come back as one line). The tesseract path
+is kept cheap: grayscale; extra passes only when needed - at 2x for small text, through a 3x3 median filter
+for speckled images, and turned upright (tesseract OSD's guess first, then 90/180/270) when confidence is low
+or the lines run vertically. rapidocr reads rotated text itself; vertical readings are turned upright so the
+lines come back in reading order.
 """
 
 from __future__ import annotations
@@ -60,8 +63,8 @@ class Reading:
     @property
     def vertical(self) -> bool:
         """Most characters sit in vertical lines: the text is probably rotated by 90 degrees."""
-        upright = sum(len(l.text) for l in self.lines if not is_vertical(l.bbox, l.text))
-        return sum(len(l.text) for l in self.lines) > 2 * upright
+        upright = sum(len(ln.text) for ln in self.lines if not is_vertical(ln.bbox, ln.text))
+        return sum(len(ln.text) for ln in self.lines) > 2 * upright
 
 
 # ------------------------------------------------------------------------------------ line grouping ---
@@ -159,8 +162,8 @@ def _reorient(image, best: Reading, turns: list[int], read: Callable[[Any], Read
         candidate = read(_rotate_cw(image, degrees))
         if candidate.score > best.score * 1.15 or (
                 best.vertical and not candidate.vertical and candidate.score >= 0.9 * best.score):
-            candidate.lines = [OcrLine(unrotate_box(l.bbox, degrees, image.size), l.text, l.conf)
-                               for l in candidate.lines]
+            candidate.lines = [OcrLine(unrotate_box(ln.bbox, degrees, image.size), ln.text, ln.conf)
+                               for ln in candidate.lines]
             candidate.rotation = degrees
             best = candidate
             if best.quality >= LOW_CONFIDENCE:
@@ -172,7 +175,8 @@ def _reorient(image, best: Reading, turns: list[int], read: Callable[[Any], Read
 class OCRArgs(BaseModel):
     image: str = Field(description="the image to read: a path, a file name, or image_0 / image_1 ...")
     lang: str | None = Field(
-        default=None, description="tesseract language code(s), e.g. 'eng', 'deu' or 'eng+fra' (default: eng)")
+        default=None,
+        description="tesseract language code(s), e.g. 'eng', 'deu' or 'eng+fra' (default: eng; tesseract only)")
 
 
 class OCRTool(ToolagentTool):
@@ -222,7 +226,7 @@ class OCRTool(ToolagentTool):
             reading = self._tesseract(image, self._check_lang(args.lang or self.default_lang))
         if not reading.lines:
             return ToolOutput(text="No text found in the image.", data=[])
-        text = "\n".join(f"({l.bbox[0]}, {l.bbox[1]}, {l.bbox[2]}, {l.bbox[3]}) {l.text}" for l in reading.lines)
+        text = "\n".join(f"({ln.bbox[0]}, {ln.bbox[1]}, {ln.bbox[2]}, {ln.bbox[3]}) {ln.text}" for ln in reading.lines)
         if reading.rotation:
             text = (f"(the text is rotated: read after turning the image {reading.rotation} degrees clockwise; "
                     f"boxes are in the original image's pixels)\n{text}")
@@ -258,8 +262,8 @@ class OCRTool(ToolagentTool):
             raise ToolError(f"tesseract failed: {exc.message or exc}") from None
         lines = merge_rows(group_words(data))
         if scale != 1.0:
-            lines = [OcrLine(tuple(round(v / scale) for v in l.bbox), l.text, l.conf)  # type: ignore[misc]
-                     for l in lines]
+            lines = [OcrLine(tuple(round(v / scale) for v in ln.bbox), ln.text, ln.conf)  # type: ignore[misc]
+                     for ln in lines]
         return _reading(lines)
 
     def _tesseract(self, image, lang: str) -> Reading:  # noqa: ANN001
@@ -270,7 +274,7 @@ class OCRTool(ToolagentTool):
         if high - low < 24:  # a blank (uniform) image: nothing to read
             return Reading([], 0.0, 0.0)
         best = self._read_tesseract(gray, lang)
-        heights = sorted(l.bbox[3] - l.bbox[1] for l in best.lines)
+        heights = sorted(ln.bbox[3] - ln.bbox[1] for ln in best.lines)
         small = not heights or heights[len(heights) // 2] < SMALL_TEXT_PX
         if small and best.quality < GOOD_CONFIDENCE and gray.width * gray.height * 4 <= MAX_UPSCALED_PIXELS:
             best = _better(best, self._read_tesseract(gray, lang, 2.0))

@@ -13,7 +13,7 @@ folders, so the helper works on a bare machine with no fontconfig setup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -39,7 +39,7 @@ def _font_dirs() -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(name: str = SANS) -> Path:
     """Path of a TrueType font by file stem (``DejaVuSans``, ``DejaVuSerif-Bold``...) or by path."""
     direct = Path(name)

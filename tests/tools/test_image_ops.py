@@ -68,7 +68,7 @@ def test_draw_box_annotation_above_and_list_bbox_and_colour(tools: dict, ctx: To
     assert out.getpixel((100, 200))[2] > 200 and out.getpixel((100, 200))[0] < 80
 
 
-def test_draw_box_clips_and_refuses(tools: dict, ctx: ToolContext, source: Path) -> None:
+def test_draw_box_clips_and_refuses(tools: dict, ctx: ToolContext) -> None:
     clipped = run_tool(tools["draw_box"], {"image": "image_0", "bbox": "(350, 250, 900, 900)"}, ctx)
     assert clipped.data["bbox"] == [350, 250, 400, 300]
     for bad in ("(500, 500, 600, 600)", "(10, 20, 30)", "big box", "(10, 10, 10, 50)"):

@@ -85,6 +85,8 @@ TOOLMETA: dict[str, list[tuple[str, str]]] = {
     "TextToImage": [("keywords", "text")],
     "DrawBox": [("image", "image"), ("bbox", "text"), ("annotation", "text")],
     "GoogleSearch": [("query", "text"), ("k", "int")],
+    "Solver": [("command", "text")],
+    "Plot": [("command", "text")],
 }
 
 
@@ -112,7 +114,7 @@ def gta_entries() -> dict[str, dict[str, Any]]:
                     _out("OCR", "TOTAL 12.50"),
                     _call("Calculator", {"expression": "12.5*2"}, "Double it."), _out("Calculator", "25.0")],
                    "The doubled total is 25.", {"whitelist": [["25", "25.0"]], "blacklist": None}),
-        "1": entry(["CountGivenObject"], ["image/image_2.jpg"], "How many apples are in the picture?",
+        "1": entry(["CountGivenObject", "Solver"], ["image/image_2.jpg"], "How many apples are in the picture?",
                    [_call("CountGivenObject", {"image": "image/image_2.jpg", "text": "apple"}, "Count apples."),
                     _out("CountGivenObject", "3")],
                    "There are 3 apples.", {"whitelist": [["3", "three"]], "blacklist": [["4"]]}),
@@ -122,7 +124,7 @@ def gta_entries() -> dict[str, dict[str, Any]]:
                    "It shows a red square on a white background.",
                    ["A red square on a white background.", "The picture shows a red square.",
                     "A simple image of a red square."]),
-        "3": entry(["TextToImage"], ["image/image_4.jpg"], "Draw a cat in watercolor style like this one.",
+        "3": entry(["TextToImage", "Plot"], ["image/image_4.jpg"], "Draw a cat in watercolor style like this one.",
                    [_call("TextToImage", {"keywords": "cat, watercolor"}, "Generate the image."),
                     _out("TextToImage", "image/generated_cat.png", "image")],
                    "Here is the generated image.", None),

@@ -141,3 +141,49 @@ def gta_step_policy(messages: Sequence[BaseMessage]) -> str:
 
 def gta_step_model() -> ScriptedChatModel:
     return ScriptedChatModel(policy=gta_step_policy)
+
+
+# -------------------------------------------------------------------------------------------------- GTA e2e
+# Runs the real GTA tools (tesseract OCR, calculator, python for Solver/Plot, draw_box, local-corpus search).
+# Hand-computed metrics are in tests/eval/test_gta_modes.py.
+
+PLOT_CODE = ("import matplotlib.pyplot as plt\ndef solution():\n    figure = plt.figure()\n"
+             "    plt.plot([1, 2], [3, 4])\n    return figure")
+
+
+def gta_e2e_policy(messages: Sequence[BaseMessage]) -> str:
+    text = prompt_text(messages)
+    question, done, output = question_of(text), history_count(text), tool_output(text)
+    if question == "What is the receipt total doubled?":
+        if done == 0:
+            return step("OCR", {"image": "image_1.jpg"})
+        if done == 1:
+            number = re.search(r"\d+\.\d+", output)
+            return step("Calculator", {"expression": f"{number.group(0) if number else 0} * 2"})
+        return answer(f"The doubled total is {output.strip().lstrip('= ')}")
+    if question == "How many apples are in the picture?":
+        if done == 0:
+            return step("Solver", {"command": "def solution():\n    return 1 / 0"})  # fails: CodeExec
+        return answer("4 or maybe 3")                                                   # blacklisted: 0
+    if question == "Describe this picture in one sentence.":
+        return answer("A red square on a white background.")                            # similarity 1
+    if question == "Draw a cat in watercolor style like this one.":
+        if done == 0:
+            return step("Plot", {"command": PLOT_CODE})                                 # runs: CodeExec
+        return answer("Here is a plot instead.")                                        # no TextToImage: 0
+    if question == "Put a box around the top-left corner.":
+        if done == 0:
+            return step("DrawBox", {"image": "image_5.jpg", "bbox": "(0, 0, 50, 50)", "annotation": "corner"})
+        return answer("I drew the box.")                                                # gold args: 1
+    if question == "What is the capital of the country named here?":
+        if done == 0:
+            return step("OCR", {"image": "image_6.jpg"})
+        if done == 1:
+            words = re.findall(r"[A-Za-z]{4,}", output)
+            return step("GoogleSearch", {"query": f"capital of {words[0].title() if words else ''}", "k": 2})
+        return answer("Paris" if "Paris" in output else "unknown")
+    return answer("?")
+
+
+def gta_e2e_model() -> ScriptedChatModel:
+    return ScriptedChatModel(policy=gta_e2e_policy)

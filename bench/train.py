@@ -29,11 +29,17 @@ CONFIGS = {
 
 def build_data(work: Path, tasks: int) -> Path:
     """A Stage-1 dataset folder (and a tiny model for the ``tiny`` peer) under ``work``."""
-    from toolagent.train.datasets import planner_tools, stage1_rows, suite_references, suite_tool_config
+    from toolagent.tools.registry import build_tools
+
+    from toolagent.train.datasets import (
+        planner_tools,
+        stage1_rows,
+        suite_references,
+        suite_tool_config,
+    )
     from toolagent.train.export import to_dataset
     from toolagent.train.synth import write_suite
     from toolagent.train.tiny import build_tiny_llama
-    from toolagent.tools.registry import build_tools
 
     suite = work / "suite"
     write_suite(suite, tasks, seed=0, heldout=0)
@@ -98,7 +104,7 @@ def main() -> None:
     for config in args.configs.split(","):
         cmd = [sys.executable, __file__, "--child", config, "--work", str(work), "--steps", str(args.steps),
                "--generations", str(args.generations), "--completion", str(args.completion)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         lines = [line for line in proc.stdout.splitlines() if line.startswith('{"config"')]
         if proc.returncode != 0 or not lines:
             print(f"{config}: failed\n{proc.stderr[-2000:]}")

@@ -89,10 +89,11 @@ def test_ground_truth_shapes() -> None:
 @pytest.fixture
 def logged_run(tmp_path: Path) -> Path:
     """Run the real agent (scripted planner, real calculator) with the grounded hook and a JSONL sink."""
+    from toolagent.tools.registry import build_tools
+
     from toolagent.agent import run_agent
     from toolagent.feedback import JSONLFeedbackSink
     from toolagent.models.scripted import ScriptedChatModel
-    from toolagent.tools.registry import build_tools
 
     log = tmp_path / "feedback.jsonl"
     model = ScriptedChatModel(responses=[forecast(CALC, answer("188")), forecast(answer("188"))])

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from toolagent.train.references import gaia_reference, gaia_tools, gta_reference, gta_references
+from toolagent.train.references import (
+    gaia_reference,
+    gaia_tools,
+    gta_reference,
+    gta_references,
+)
 
 GTA_ENTRY = {
     "tools": [{"name": "OCR"}, {"name": "Calculator"}],
@@ -52,12 +57,13 @@ def test_gaia_weak_reference() -> None:
 def test_stage1_prompts_equal_the_live_planner_prompts(tmp_path: Path) -> None:
     """Replay a synthetic task's reference through the real agent; the logged planner prompts must equal the
     Stage-1 prompts built from the reference prefix, state by state."""
+    from toolagent.tools.registry import build_tools
+
     from toolagent.agent import run_agent
     from toolagent.models.scripted import ScriptedChatModel
     from toolagent.train.chat import chat_messages
     from toolagent.train.datasets import execute_reference, stage1_rows, synth_reference
     from toolagent.train.synth import load_suite, write_suite
-    from toolagent.tools.registry import build_tools
 
     write_suite(tmp_path, 8, seed=3, heldout=0)
     task = next(t for t in load_suite(tmp_path) if t.kind == "receipt")

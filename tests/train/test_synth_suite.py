@@ -39,7 +39,7 @@ def test_splits_and_kinds(suite: Path) -> None:
     train, held = load_suite(suite, "train"), load_suite(suite, "heldout")
     assert len(train) == N_TRAIN and len(held) == N_HELDOUT
     assert {t.kind for t in train} == set(KINDS) and {t.kind for t in held} == set(KINDS)
-    def key(task) -> str:  # noqa: ANN001
+    def key(task) -> str:
         return task.question + repr([s.model_dump() for s in task.reference])
 
     assert not {key(t) for t in train} & {key(t) for t in held}
@@ -58,6 +58,18 @@ def test_splits_and_kinds(suite: Path) -> None:
         [t.model_dump() for t in train]
 
 
+def test_synth_cli(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from toolagent.cli.train_cmd import app
+
+    result = CliRunner().invoke(app, ["synth", "--n", "3", "--heldout", "2", "--seed", "7", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "3 train + 2 held-out" in result.output
+    assert len(load_suite(tmp_path, "train")) == 3 and len(load_suite(tmp_path, "heldout")) == 2
+    assert (tmp_path / "suite.json").is_file() and len(list((tmp_path / "images").glob("*.png"))) == 2
+
+
 def test_fmt() -> None:
     assert fmt(Decimal("13.50")) == "13.5" and fmt(Decimal("188.00")) == "188" and fmt(Decimal("1E+3")) == "1000"
 
@@ -68,8 +80,13 @@ def _number(text: str) -> Decimal:
 
 
 def test_reference_trajectories_solve_tasks_with_real_tools(suite: Path) -> None:
-    from toolagent.train.datasets import execute_reference, suite_tool_config, synth_reference
     from toolagent.tools.registry import build_tools
+
+    from toolagent.train.datasets import (
+        execute_reference,
+        suite_tool_config,
+        synth_reference,
+    )
 
     tools = build_tools(suite_tool_config(suite), names=["calculator", "ocr", "web_search"])
     tasks = load_suite(suite)

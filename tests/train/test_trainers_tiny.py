@@ -21,10 +21,11 @@ GRPO = [*FAST, "--num-generations", "2", "--max-completion-length", "12", "--lr"
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A Stage-1 dataset (synthetic arithmetic + receipt tasks), a Stage-2 log, and a tiny model trained on them."""
+    from toolagent.tools.registry import build_tools
+
     from toolagent.agent import run_agent
     from toolagent.feedback import JSONLFeedbackSink
     from toolagent.models.scripted import ScriptedChatModel
-    from toolagent.tools.registry import build_tools
     from toolagent.train.datasets import execute_reference, stage1_rows, synth_reference
     from toolagent.train.export import to_dataset
     from toolagent.train.grounded import GroundedRewardHook

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 
-def make_curve_callback():  # noqa: ANN201 - a transformers.TrainerCallback (imported lazily)
+def make_curve_callback():
     """A callback whose ``rows`` collect every training log (step + numeric values)."""
     from transformers import TrainerCallback
 

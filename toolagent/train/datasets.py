@@ -98,7 +98,7 @@ def execute_reference(ref: ReferenceTrajectory, tools: Sequence[BaseTool],
     return ref.model_copy(update={"observations": observations})
 
 
-def suite_tool_config(root: str | Path):  # noqa: ANN201 - ToolConfig
+def suite_tool_config(root: str | Path):
     """The tool configuration a synthetic suite is solved with: local search over its corpus."""
     from toolagent.tools.config import ToolConfig
 
@@ -142,7 +142,7 @@ def stage2_rows(records: Iterable[StepRecord], *, fill_from_outcome: bool = Fals
     return rows
 
 
-def load_stage1(data: str | Path, *, horizon: int = 5, split: str = "train", limit: int | None = None):  # noqa: ANN201
+def load_stage1(data: str | Path, *, horizon: int = 5, split: str = "train", limit: int | None = None):
     """A Stage-1 dataset from a synthetic suite folder (built on the fly) or a saved dataset."""
     from toolagent.train.export import load_rows_dataset, to_dataset
 
@@ -156,7 +156,7 @@ def load_stage1(data: str | Path, *, horizon: int = 5, split: str = "train", lim
     return dataset.select(range(min(limit, len(dataset)))) if limit else dataset
 
 
-def load_stage2(data: str | Path, *, fill_from_outcome: bool = False, limit: int | None = None):  # noqa: ANN201
+def load_stage2(data: str | Path, *, fill_from_outcome: bool = False, limit: int | None = None):
     """A Stage-2 dataset from feedback JSONL logs (a file or a folder) or an exported dataset."""
     from toolagent.train.export import load_rows_dataset, to_dataset
     from toolagent.train.logs import read_records

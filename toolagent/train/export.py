@@ -52,7 +52,7 @@ def rows_from_logs(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
     return rows
 
 
-def to_dataset(rows: list[dict[str, Any]]):  # noqa: ANN201 - datasets.Dataset (imported lazily)
+def to_dataset(rows: list[dict[str, Any]]):
     from datasets import Dataset
 
     return Dataset.from_list(rows)
@@ -73,7 +73,7 @@ def export_logs(paths: Iterable[str | Path], out: str | Path, fmt: ExportFormat 
     return len(rows)
 
 
-def load_rows_dataset(path: str | Path):  # noqa: ANN201 - datasets.Dataset
+def load_rows_dataset(path: str | Path):
     """Load an exported dataset: a parquet file, an HF folder, or JSONL feedback logs (exported on the fly)."""
     from datasets import Dataset, load_from_disk
 

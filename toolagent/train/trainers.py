@@ -69,7 +69,7 @@ def model_path(spec: str) -> Path:
         from toolagent.models.embedded import embedded_model_dir
 
         return embedded_model_dir()
-    path = Path(spec[3:] if spec.startswith("hf:") else spec).expanduser()
+    path = Path(spec.removeprefix("hf:")).expanduser()
     if not (path / "config.json").is_file():
         raise ConfigError(f"not a local transformers model folder (no config.json): {path} "
                           "(use embedded or hf:PATH; the Hub is not reachable)")

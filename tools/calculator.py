@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from toolagent.tools.base import ToolContext, ToolOutput, ToolagentTool
 from toolagent.tools.config import ToolConfig
-from toolagent.tools.safe_expr import ExpressionError, calculator_evaluator
+from toolagent.tools.safe_expr import MAX_DIGITS, ExpressionError, calculator_evaluator
 
 #: significant digits of the decimal value
 DECIMAL_DIGITS = 15
@@ -31,7 +31,7 @@ def decimal_text(value: sp.Basic) -> str:
     """The value as a short decimal, formatted like Python prints numbers (0.75, 10.0, 1.5e+20)."""
     import mpmath
 
-    numeric = sp.N(value, DECIMAL_DIGITS)
+    numeric = sp.N(value, DECIMAL_DIGITS, maxn=MAX_DIGITS + 100)  # floor(exp(9000)) needs ~3900 digits
     if numeric in (sp.oo, sp.S.NegativeInfinity):
         return "inf" if numeric == sp.oo else "-inf"
     if isinstance(value, sp.Integer):
@@ -52,7 +52,11 @@ def format_result(value: Any) -> tuple[str, dict[str, Any]]:
         return f"= {text}", {"exact": text, "decimal": text}
     if not isinstance(value, sp.Expr) or not value.is_number:
         raise ExpressionError(f"the expression did not reduce to a number: {str(value)[:200]}")
-    decimal = decimal_text(value)
+    try:
+        decimal = decimal_text(value)
+    except Exception as exc:  # sympy's evalf gives up in several ways (PrecisionExhausted, ...)
+        raise ExpressionError(f"cannot compute a decimal value: {str(exc).strip()[:120] or type(exc).__name__}")\
+            from None
     # floats in, floats out (like Python): a float result has no exact form
     exact = None if value.has(sp.Float) else str(value)
     data = {"exact": exact, "decimal": decimal}

@@ -78,7 +78,8 @@ def _magnitude(value: sp.Basic) -> float:
 
 
 def _too_large(estimate: float, what: str) -> ExpressionError:
-    return ExpressionError(f"{what} is too large: about {estimate:.3g} digits (limit {MAX_DIGITS} digits)")
+    size = f"about {estimate:.3g}" if math.isfinite(estimate) else "astronomically many"
+    return ExpressionError(f"{what} is too large: {size} digits (limit {MAX_DIGITS} digits)")
 
 
 def _check(value: sp.Basic, what: str = "result") -> sp.Basic:
@@ -162,8 +163,12 @@ _COMPARE: dict[type[ast.cmpop], Callable[[sp.Basic, sp.Basic], Any]] = {
 
 
 # ----------------------------------------------------------------------------------------------- functions
-def _log_gamma_digits(n: int) -> float:
-    return math.lgamma(n + 1) / math.log(10) if n > 0 else 0.0
+def _log_gamma_digits(n: float) -> float:
+    """log10(n!) (= log10 Gamma(n + 1)); inf when n is beyond floats."""
+    try:
+        return math.lgamma(n + 1) / math.log(10) if n > 0 else 0.0
+    except OverflowError:
+        return math.inf
 
 
 def _factorial(x: sp.Basic) -> sp.Basic:
@@ -171,7 +176,7 @@ def _factorial(x: sp.Basic) -> sp.Basic:
     if n < 0:
         raise ExpressionError("factorial is only defined for non-negative integers")
     if _log_gamma_digits(n) > MAX_DIGITS:
-        raise _too_large(_log_gamma_digits(n), f"factorial({n})")
+        raise _too_large(_log_gamma_digits(n), f"factorial({n})" if n.bit_length() < 64 else "factorial")
     return sp.factorial(n)
 
 
@@ -199,12 +204,40 @@ def _perm(n: sp.Basic, k: sp.Basic | None = None) -> sp.Basic:
     return sp.Integer(math.perm(nn, kk))
 
 
-def _exp(x: sp.Basic) -> sp.Basic:
-    if x.is_number:
-        size = abs(float(sp.re(sp.N(x, 15))))
+def _real_size(x: sp.Basic) -> float:
+    """|Re(x)| as a float for a number (inf when beyond floats), 0 for symbolic values."""
+    if not x.is_number:
+        return 0.0
+    try:
+        return abs(float(sp.re(sp.N(x, 15))))
+    except (OverflowError, TypeError, ValueError):
+        return math.inf
+
+
+def _exp_like(name: str, fn: Callable[[sp.Basic], sp.Basic]) -> Callable[[sp.Basic], sp.Basic]:
+    """exp, sinh, cosh: |result| ~ e^|x|, so bound |x| before building (evaluating it would take ages)."""
+
+    def call(x: sp.Basic) -> sp.Basic:
+        size = _real_size(x)
         if size > MAX_DIGITS * math.log(10):
-            raise _too_large(size / math.log(10), "exp")
-    return _check(sp.exp(x))
+            raise _too_large(size / math.log(10), f"{name}()")
+        return _check(fn(x))
+
+    return call
+
+
+def _gamma(x: sp.Basic) -> sp.Basic:
+    if x.is_number and x.is_extended_real:
+        size = _real_size(x)
+        if _log_gamma_digits(size) > MAX_DIGITS:
+            raise _too_large(_log_gamma_digits(size), "gamma()")
+    return _check(sp.gamma(x))
+
+
+def _binomial(n: sp.Basic, k: sp.Basic) -> sp.Basic:
+    if isinstance(n, sp.Integer) and isinstance(k, sp.Integer):
+        return _comb(n, k)
+    return _check(sp.binomial(n, k))
 
 
 def _log(x: sp.Basic, base: sp.Basic | None = None) -> sp.Basic:
@@ -257,23 +290,24 @@ def _sqrt(x: sp.Basic) -> sp.Basic:
 
 _MATH_FUNCS: dict[str, Func] = {
     "sqrt": Func(_sqrt), "cbrt": Func(lambda x: _pow(x, sp.Rational(1, 3))), "isqrt": Func(_isqrt),
-    "exp": Func(_exp), "exp2": Func(lambda x: _pow(sp.Integer(2), x)), "expm1": Func(lambda x: _exp(x) - 1),
+    "exp": Func(_exp_like("exp", sp.exp)), "exp2": Func(lambda x: _pow(sp.Integer(2), x)),
+    "expm1": Func(lambda x: _exp_like("expm1", sp.exp)(x) - 1),
     "log": Func(_log, 1, 2), "ln": Func(_log), "log10": Func(lambda x: _log(x, sp.Integer(10))),
     "log2": Func(lambda x: _log(x, sp.Integer(2))), "log1p": Func(lambda x: _log(x + 1)),
     "sin": Func(sp.sin), "cos": Func(sp.cos), "tan": Func(sp.tan),
     "asin": Func(sp.asin), "acos": Func(sp.acos), "atan": Func(sp.atan), "atan2": Func(sp.atan2, 2, 2),
-    "sinh": Func(sp.sinh), "cosh": Func(sp.cosh), "tanh": Func(sp.tanh),
+    "sinh": Func(_exp_like("sinh", sp.sinh)), "cosh": Func(_exp_like("cosh", sp.cosh)), "tanh": Func(sp.tanh),
     "asinh": Func(sp.asinh), "acosh": Func(sp.acosh), "atanh": Func(sp.atanh),
     "floor": Func(sp.floor), "ceil": Func(sp.ceiling), "trunc": Func(lambda x: sp.sign(x) * sp.floor(sp.Abs(x))),
     "factorial": Func(_factorial), "comb": Func(_comb, 2, 2), "perm": Func(_perm, 1, 2),
     "gcd": Func(_integer_fn("gcd", math.gcd), 1, MAX_ARGS), "lcm": Func(_integer_fn("lcm", math.lcm), 1, MAX_ARGS),
     "abs": Func(sp.Abs), "fabs": Func(sp.Abs), "round": Func(_round, 1, 2),
     "min": Func(_minmax(sp.Min), 1, MAX_ARGS), "max": Func(_minmax(sp.Max), 1, MAX_ARGS),
-    "pow": Func(_pow, 2, 2), "hypot": Func(lambda *a: _sqrt(sum((x**2 for x in a), sp.S.Zero)), 1, MAX_ARGS),
+    "pow": Func(_pow, 2, 2), "hypot": Func(lambda *a: _sqrt(_check(sum((_pow(x, sp.Integer(2)) for x in a), sp.S.Zero))), 1, MAX_ARGS),
     "degrees": Func(lambda x: x * 180 / sp.pi), "radians": Func(lambda x: x * sp.pi / 180),
     "fmod": Func(lambda a, b: _check(sp.sign(a) * _mod(sp.Abs(a), sp.Abs(b))), 2, 2),
     "copysign": Func(lambda a, b: sp.Abs(a) * (-1 if b.is_extended_negative else 1), 2, 2),
-    "gamma": Func(sp.gamma), "sum": Func(lambda *a: _check(sum(a, sp.S.Zero)), 1, MAX_ARGS),
+    "gamma": Func(_gamma), "sum": Func(lambda *a: _check(sum(a, sp.S.Zero)), 1, MAX_ARGS),
 }
 
 _MATH_CONSTANTS: dict[str, sp.Basic] = {"pi": sp.pi, "e": sp.E, "tau": 2 * sp.pi, "inf": sp.oo}
@@ -286,10 +320,15 @@ SYMBOLIC_NAMES: dict[str, Func | sp.Basic] = {
     **CALCULATOR_NAMES,
     "E": sp.E, "I": sp.I, "oo": sp.oo, "Abs": Func(sp.Abs), "ceiling": Func(sp.ceiling), "sign": Func(sp.sign),
     "cot": Func(sp.cot), "sec": Func(sp.sec), "csc": Func(sp.csc), "acot": Func(sp.acot),
-    "root": Func(lambda x, n: _pow(x, 1 / n), 2, 2), "binomial": Func(sp.binomial, 2, 2),
+    "root": Func(lambda x, n: _pow(x, 1 / n), 2, 2), "binomial": Func(_binomial, 2, 2),
     "Integer": Func(lambda x: sp.Integer(x)), "Rational": Func(lambda a, b=sp.S.One: _div(a, b), 1, 2),
     "Eq": Func(sp.Eq, 2, 2), "re": Func(sp.re), "im": Func(sp.im), "conjugate": Func(sp.conjugate),
 }
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0][:200] if text else "") or type(exc).__name__
 
 
 # ----------------------------------------------------------------------------------------------- evaluator
@@ -339,9 +378,8 @@ class SafeEvaluator:
             raise
         except RecursionError:
             raise ExpressionError("expression nested too deeply") from None
-        except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-            raise ExpressionError(f"cannot evaluate: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")\
-                from None
+        except Exception as exc:  # sympy/mpmath raise many kinds (PrecisionExhausted, ...): one clear line
+            raise ExpressionError(f"cannot evaluate: {_first_line(exc)}") from None
 
     # -- nodes
     def _eval(self, node: ast.AST, depth: int) -> Any:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from toolagent.errors import BadInput
 from toolagent.tools.base import ToolagentTool, ToolContext, ToolError, ToolOutput
@@ -158,10 +158,12 @@ def parse_position(value: Any, size: tuple[int, int]) -> tuple[tuple[float, floa
 
 # ---------------------------------------------------------------------------------------------- tools ---
 class DrawBoxArgs(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a model may write 42 for "42"
+
     image: str = Field(description="the image: a path, a file name, or image_0 / image_1 ...")
     bbox: str | list[float] = Field(description="the box in pixels, format `(x1, y1, x2, y2)` (top-left, bottom-right)")
     annotation: str | None = Field(default=None, description="optional label written above the box")
-    color: str = Field(default="red", description="outline colour name, e.g. red, blue, lime")
+    color: str | None = Field(default="red", description="outline colour name, e.g. red, blue, lime")
 
 
 class DrawBoxTool(ToolagentTool):
@@ -196,12 +198,14 @@ class DrawBoxTool(ToolagentTool):
 
 
 class AddTextArgs(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a model may write 42 for "42"
+
     image: str = Field(description="the image: a path, a file name, or image_0 / image_1 ...")
     text: str = Field(description="the text to write")
     position: str | list[float] = Field(
         description="`(x, y)` for the text's left-bottom corner in pixels, or an anchor: l/m/r + t/m/b, "
                     "e.g. 'lt' (left-top), 'mm' (centre), 'rb' (right-bottom)")
-    color: str = Field(default="red", description="text colour name, e.g. red, black, white")
+    color: str | None = Field(default="red", description="text colour name, e.g. red, black, white")
 
 
 class AddTextTool(ToolagentTool):
@@ -229,6 +233,8 @@ class AddTextTool(ToolagentTool):
 
 
 class CropArgs(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a model may write 42 for "42"
+
     image: str = Field(description="the image: a path, a file name, or image_0 / image_1 ...")
     bbox: str | list[float] = Field(description="region to keep, `(x1, y1, x2, y2)` in pixels")
     zoom: float = Field(default=1.0, ge=1.0, le=8.0,

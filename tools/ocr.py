@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from toolagent.tools.base import Availability, ToolagentTool, ToolContext, ToolError, ToolOutput
 from toolagent.tools.config import ToolConfig
@@ -173,6 +173,8 @@ def _reorient(image, best: Reading, turns: list[int], read: Callable[[Any], Read
 
 # ------------------------------------------------------------------------------------------- tools ---
 class OCRArgs(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a model may write 42 for "42"
+
     image: str = Field(description="the image to read: a path, a file name, or image_0 / image_1 ...")
     lang: str | None = Field(
         default=None,

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from toolagent.errors import ConfigError
 from toolagent.tools.base import Availability, ToolagentTool, ToolContext, ToolError, ToolOutput
@@ -22,6 +22,8 @@ from toolagent.tools.config import ToolConfig
 
 
 class WebSearchArgs(BaseModel):
+    model_config = ConfigDict(coerce_numbers_to_str=True)  # a model may write 42 for "42"
+
     query: str = Field(min_length=1, description="what to search for, e.g. 'height of the Eiffel Tower in metres'")
     k: int = Field(default=5, ge=1, le=20, description="how many results to return (the first k)")
 

@@ -13,6 +13,7 @@ Output: the RunResult fields (``run_id``, ``answer``, ``status``, ``error``, ``s
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +34,13 @@ def recursion_limit(max_steps: int) -> int:
     return 6 * max_steps + 20
 
 
+def _blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return asyncio.run(fn(*args, **kwargs))
+
+    return run
+
+
 def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
     """BaseTools pass through, plain callables become StructuredTools, strings name our registered tools."""
     if tools is None:
@@ -49,7 +57,9 @@ def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
         elif callable(item):
             description = inspect.getdoc(item) or f"{getattr(item, '__name__', 'tool')} (no description)"
             if inspect.iscoroutinefunction(item):
-                out.append(StructuredTool.from_function(coroutine=item, description=description))
+                converted = StructuredTool.from_function(coroutine=item, description=description)
+                converted.func = _blocking(item)  # the tools node is sync (LangGraph runs it in a worker thread)
+                out.append(converted)
             else:
                 out.append(StructuredTool.from_function(item, description=description))
         else:

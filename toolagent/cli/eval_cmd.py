@@ -6,6 +6,7 @@ Module-level imports stay light (typer only); the evaluation code is imported in
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,6 @@ def _tool_options(search: str | None, corpus: Path | None, vlm: str | None, enab
 
 def _run(job_args: dict[str, Any], retry_errors: bool, quiet: bool) -> None:
     from pydantic import ValidationError
-    from rich.console import Console
 
     from toolagent.errors import BadInput
     from toolagent.eval.job import EvalJob
@@ -76,11 +76,10 @@ def _run(job_args: dict[str, Any], retry_errors: bool, quiet: bool) -> None:
         err = exc.errors()[0]
         raise BadInput(f"bad option {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
     summary = run_eval(job, retry_errors=retry_errors, progress=not quiet)
-    console = Console()
-    console.print((job.path / "summary.md").read_text(encoding="utf-8"), markup=False, highlight=False)
-    console.print(f"run folder: {job.path}  (summary.md, summary.json, results.jsonl, plots/)")
+    sys.stdout.write((job.path / "summary.md").read_text(encoding="utf-8"))
+    sys.stdout.write(f"\nrun folder: {job.path} (summary.md, summary.json, results.jsonl, plots/)\n")
     if summary.get("errors"):
-        console.print(f"{summary['errors']} task(s) ended in error; re-run with --retry-errors to retry them.")
+        sys.stdout.write(f"{summary['errors']} task(s) ended in error; re-run with --retry-errors to retry them.\n")
 
 
 # Options shared by both benchmarks (typer needs them spelled out per command).

@@ -55,6 +55,11 @@ class GaiaBench(Bench):
         return "GAIA accuracy per level (%)", {k.replace("_", " ").title(): v
                                                 for k, v in metrics["accuracy_by_level"].items()}
 
+    def notes(self) -> list[str]:
+        return ["Scored with the official GAIA question_scorer rules (numbers: $ % , stripped then exact float "
+                "equality; lists split on , or ;; strings: whitespace and punctuation removed, lower-cased). "
+                "The answer is the text after the last 'FINAL ANSWER:' in the agent's answer."]
+
     def after_run(self, rows: list[dict[str, Any]]) -> list[str]:
         write_submission(rows, self.job.path / "submission.jsonl")
         return ["submission.jsonl"]

@@ -36,6 +36,12 @@ class GtaBase(Bench):
                 "query": task.query, "n_gold_tool": len(gold), "gold_calls": gold,
                 "gold_categories": [category(c["name"]) for c in gold]}
 
+    def notes(self) -> list[str]:
+        from toolagent.eval.similarity import OFFICIAL_MODEL, model_name
+
+        return [f"Subjective answers and image-generation arguments are scored with {model_name()}; the official "
+                f"evaluator uses {OFFICIAL_MODEL}, so those scores can differ slightly from upstream."]
+
     def sample_tools(self, task: GtaSample, tool_config: Any, available_only: bool) -> list[Any]:
         """The GTA tools the sample lists (upstream offers the sample's ``tools``), all 14 if it lists none."""
         from toolagent.tools.registry import available_tools, gta_tools
@@ -80,6 +86,18 @@ class GtaE2EBench(GtaBase):
                              if group else None)
         metrics["score_by_answer_type"] = by_type
         return metrics
+
+    def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        pick = lambda *keys: {k: metrics[k] for k in keys}  # noqa: E731
+        return [("GTA end-to-end (official)", pick("AnsAcc", "AnsAcc_w_ImgGen", "P_F1", "O_F1", "L_F1", "C_F1")),
+                ("TraceR1 / T3-Agent protocol", pick("AnsAcc", "ToolAcc", "CodeExec")),
+                ("Counts", pick("samples", "answer_samples", "tool_call", "tool_call_error", "code_calls"))]
+
+    def notes(self) -> list[str]:
+        return [*super().notes(),
+                "TraceR1/T3-Agent protocol: ToolAcc = gold tool calls whose tool was called in the run / gold tool "
+                "calls; CodeExec = generated Plot/Solver/python calls that ran without error / such calls.",
+                "Tool-call F1 uses upstream's +1e-5 smoothing; a category without gold calls shows '-'."]
 
     def headline(self, rows: list[dict[str, Any]]) -> str:
         answered = [r for r in rows if r.get("has_text_answer")]

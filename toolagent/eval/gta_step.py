@@ -144,6 +144,21 @@ class GtaStepBench(GtaBase):
         metrics["schema_invalid"] = sum(int(r.get("schema_invalid", 0)) for r in rows)
         return metrics
 
+    def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        pick = lambda *keys: {k: metrics[k] for k in keys}  # noqa: E731
+        return [("GTA step-by-step (official)", pick("InstAcc", "ToolAcc", "ArgAcc", "SummAcc")),
+                ("Counts", pick("samples", "tool_steps", "answer_samples", "tool_call", "tool_call_error",
+                                "schema_invalid"))]
+
+    def notes(self) -> list[str]:
+        return [*super().notes(),
+                "InstAcc follows upstream: answer turns of image-generation samples count in the numerator but not "
+                "in the denominator (tool steps + samples with a text answer), so it can exceed 100.",
+                "ArgAcc needs the argument dict to equal the gold one exactly, types included; image arguments are "
+                "compared as the image they name (image_0, a file name or a path).",
+                "schema_invalid counts predicted calls that name a tool the sample does not offer or whose "
+                "arguments fail its schema (a diagnostic, not an upstream metric)."]
+
     def headline(self, rows: list[dict[str, Any]]) -> str:
         tool_total = sum(int(r.get("n_gold_tool", 0)) for r in rows)
         if not tool_total:

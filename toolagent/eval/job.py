@@ -175,6 +175,14 @@ class Bench:
         """(title, {label: percent}) for the accuracy bar plot."""
         return "", {}
 
+    def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """The report's metric tables: (title, {metric: value})."""
+        return [("Metrics", {k: v for k, v in metrics.items() if v is None or isinstance(v, (int, float))})]
+
+    def notes(self) -> list[str]:
+        """Lines for the report's Notes section."""
+        return []
+
     def after_run(self, rows: list[dict[str, Any]]) -> list[str]:
         """Extra artefacts written after the run (e.g. the GAIA submission); returns their file names."""
         return []

@@ -10,12 +10,6 @@ from typing import Any
 
 from toolagent.eval.job import Bench, EvalJob
 
-NOTES_GTA = (
-    "Subjective answers and image-generation arguments are scored with {model}; the official evaluator uses "
-    "sentence-transformers/all-mpnet-base-v2, so those two scores can differ slightly from upstream.",
-    "TraceR1/T3-Agent report: AnsAcc as above; ToolAcc = gold tool calls whose tool was called in the run / gold "
-    "tool calls; CodeExec = generated Plot/Solver/python calls that ran without error / such calls.",
-)
 
 
 def _fmt(value: Any) -> str:
@@ -59,6 +53,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -78,8 +73,10 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
     fig, ax = plt.subplots(figsize=(6, 3.5))
     if steps:
         ax.hist(steps, bins=range(0, max(steps) + 2), color="#55A868", edgecolor="white", align="left")
-    ax.set_xlabel("tool steps per task")
+    ax.set_xlabel("steps per task")
     ax.set_ylabel("tasks")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Steps per task")
     fig.tight_layout()
     fig.savefig(folder / "steps_hist.png", dpi=100)
@@ -91,6 +88,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
         names = list(usage)[::-1]
         ax.barh(names, [usage[n] for n in names], color="#C44E52")
     ax.set_xlabel("calls")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Tool usage")
     fig.tight_layout()
     fig.savefig(folder / "tool_usage.png", dpi=100)
@@ -107,14 +105,15 @@ def markdown(job: EvalJob, bench: Bench, summary: dict[str, Any], rows: list[dic
     for key in ("model", "graph", "horizon", "max_steps", "tasks", "ok", "errors", "timeouts", "mean_steps",
                 "mean_elapsed_s"):
         lines.append(f"| {key} | {_fmt(summary[key])} |")
-    lines += ["", "## Metrics", "", "| metric | value |", "|---|---|"]
-    lines += [f"| {k} | {_fmt(v)} |" for k, v in scalar_metrics(summary["metrics"]).items()]
+    for table_title, table in bench.tables(summary["metrics"]):
+        lines += ["", f"## {table_title}", "", "| metric | value |", "|---|---|"]
+        lines += [f"| {k} | {_fmt(v)} |" for k, v in table.items()]
     title, values = bench.breakdown(summary["metrics"])
     if values:
         lines += ["", f"## {title}", "", "| group | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in values.items()]
     for key, value in summary["metrics"].items():
-        if isinstance(value, dict) and key not in ("accuracy_by_level",):
+        if isinstance(value, dict) and list(value.values()) != list(values.values()):
             lines += ["", f"### {key}", "", "| key | value |", "|---|---|"]
             lines += [f"| {k} | {_fmt(v)} |" for k, v in value.items()]
     if summary["tool_usage"]:
@@ -124,8 +123,9 @@ def markdown(job: EvalJob, bench: Bench, summary: dict[str, Any], rows: list[dic
     if errors:
         lines += ["", f"## Errors ({len(errors)})", ""]
         lines += [f"- `{r['task_id']}`: {' '.join(str(r.get('error')).split())[:200]}" for r in errors[:20]]
-    if job.bench == "gta":
-        lines += ["", "## Notes", ""] + [f"- {n.format(model=summary['similarity_model'])}" for n in NOTES_GTA]
+    notes = bench.notes()
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in notes]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{p}](plots/{p})" for p in plots]
     return "\n".join(lines) + "\n"

@@ -67,7 +67,7 @@ def gaia_policy(messages: Sequence[BaseMessage]) -> str:
     if question.startswith("What is the total price"):
         if done == 0:
             return step("read_file", {"path": "t-l2-csv.csv"})
-        return answer("FINAL ANSWER: 17" if "pear,12" in output else "FINAL ANSWER: unknown")
+        return answer("FINAL ANSWER: 17" if re.search(r"pear\W+12", output) else "FINAL ANSWER: unknown")
     if question.startswith("Which bird"):
         if done == 0:
             return step("read_file", {"path": "t-l2-pdf.pdf"})

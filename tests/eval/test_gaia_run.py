@@ -42,7 +42,7 @@ def test_gaia_run_scores_and_reports(tmp_path: Path) -> None:
     assert image_steps[0]["planner_input"]["images"][0]["name"] == "t-l1-image.png"
     csv_steps = feedback(run, "t-l2-csv")
     assert "t-l2-csv.csv" in json.dumps(csv_steps[0]["planner_input"]["messages"])
-    assert "pear,12" in csv_steps[0]["observation"]["text"]
+    assert "pear" in csv_steps[0]["observation"]["text"]
     assert "GAIA answer format" in json.dumps(csv_steps[0]["planner_input"]["messages"])
     assert csv_steps[-1]["ground_truth"] == "17"
     # artefacts

@@ -187,3 +187,16 @@ def gta_e2e_policy(messages: Sequence[BaseMessage]) -> str:
 
 def gta_e2e_model() -> ScriptedChatModel:
     return ScriptedChatModel(policy=gta_e2e_policy)
+
+
+def broken_model() -> ScriptedChatModel:
+    """Every call raises (a task-level exception in GTA step mode)."""
+    def policy(messages: Sequence[BaseMessage]) -> str:
+        raise RuntimeError("model server exploded")
+
+    return ScriptedChatModel(policy=policy)
+
+
+def sluggish_model() -> ScriptedChatModel:
+    """1.5 s per call: past a short --task-timeout."""
+    return ScriptedChatModel(policy=gaia_policy, latency_s=1.5)

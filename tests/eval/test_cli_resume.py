@@ -47,7 +47,7 @@ def test_sigkill_mid_run_then_resume_runs_every_task_once(tmp_path: Path) -> Non
     assert 2 <= len(before) < 6, "the kill should land mid-run"
     with results.open("a") as handle:  # as if the kill had landed in the middle of a write
         handle.write('{"task_id": "t-l3-city", "status": "o')
-    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     after = _rows(results)
     ids = [r["task_id"] for r in after]

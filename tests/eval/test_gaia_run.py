@@ -49,7 +49,7 @@ def test_gaia_run_scores_and_reports(tmp_path: Path) -> None:
     submission = [json.loads(line) for line in (run / "submission.jsonl").read_text().splitlines()]
     assert {s["task_id"] for s in submission} == set(rows) and set(submission[0]) == {
         "task_id", "model_answer", "reasoning_trace"}
-    assert "calculator" in [s for s in submission if s["task_id"] == "t-l1-calc"][0]["reasoning_trace"]
+    assert "calculator" in next(s for s in submission if s["task_id"] == "t-l1-calc")["reasoning_trace"]
     config = json.loads((run / "config.json").read_text())
     assert config["job"]["model"] == job.model and config["job"]["graph"] == "tracer1"
     md = (run / "summary.md").read_text()

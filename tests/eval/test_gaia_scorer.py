@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from toolagent.eval.gaia import extract_final_answer, normalize_number_str, normalize_str, question_scorer, split_string
+from toolagent.eval.gaia import (
+    extract_final_answer,
+    normalize_number_str,
+    normalize_str,
+    question_scorer,
+    split_string,
+)
 
 
 @pytest.mark.parametrize(("answer", "truth", "expected"), [

@@ -76,4 +76,4 @@ def test_deadline_turns_a_stuck_task_into_one_error_row() -> None:
     time.sleep(0.05)
     assert time.perf_counter() - start < 2
     assert sorted(r["task_id"] for r in rows) == ["0", "1", "2"]  # exactly once each, the late result ignored
-    assert [r for r in rows if r["task_id"] == "0"][0]["error"] == "timed out after 0.3 s"
+    assert next(r for r in rows if r["task_id"] == "0")["error"] == "timed out after 0.3 s"

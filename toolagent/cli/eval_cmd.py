@@ -105,6 +105,19 @@ _PYTHON = typer.Option(False, "--enable-python", help="Offer the python tool (su
 _VISION = typer.Option(None, "--vision/--text-only", help="Send images to the planner.")
 
 
+def _job_args(*, model: str, base_url: str | None, graph: str, horizon: int, max_steps: int, workers: int,
+              task_timeout: float, tool_cache: str | None, tool_cache_dir: Path | None, backend: str,
+              ray_address: str | None, search: str | None, corpus: Path | None, vlm: str | None,
+              enable_python: bool, vision: bool | None) -> dict[str, Any]:
+    """The EvalJob fields both benchmarks share (validated first)."""
+    _common(model, graph, horizon, max_steps, workers, tool_cache, backend)
+    return {"model": model, "base_url": base_url, "graph": graph, "horizon": horizon, "max_steps": max_steps,
+            "workers": workers, "task_timeout": task_timeout, "tool_cache": tool_cache or "off",
+            "tool_cache_dir": str(tool_cache_dir.resolve()) if tool_cache_dir else None,
+            "tool_options": _tool_options(search, corpus, vlm, enable_python, base_url), "multimodal": vision,
+            "backend": backend, "ray_address": ray_address}
+
+
 @app.command()
 @one_line_errors
 def gaia(
@@ -119,14 +132,13 @@ def gaia(
     vlm: str | None = _VLM, enable_python: bool = _PYTHON, vision: bool | None = _VISION,
 ) -> None:
     """Run the agent on GAIA; score with the official question_scorer; write a submission file."""
-    _common(model, graph, horizon, max_steps, workers, tool_cache, backend)
+    shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
+                       workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
+                       tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision)
     out = out or Path("runs") / f"gaia-{split}-{graph}-{_slug(model)}"
-    _run(dict(bench="gaia", mode="agent", data=str(data.expanduser().resolve()), run_dir=str(out.resolve()),
-              split=split, level=level, limit=limit, model=model, base_url=base_url, graph=graph, horizon=horizon,
-              max_steps=max_steps, workers=workers, task_timeout=task_timeout, tool_cache=tool_cache or "off",
-              tool_cache_dir=str(tool_cache_dir) if tool_cache_dir else None,
-              tool_options=_tool_options(search, corpus, vlm, enable_python, base_url), multimodal=vision,
-              backend=backend, ray_address=ray_address), retry_errors, quiet)
+    _run({"bench": "gaia", "mode": "agent", "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
+          "split": split, "level": level, "limit": limit, **shared}, retry_errors, quiet)
 
 
 @app.command()
@@ -146,14 +158,13 @@ def gta(
 
     if mode not in ("step", "e2e"):
         raise BadInput(f"--mode must be step or e2e, got {mode!r}")
-    _common(model, graph, horizon, max_steps, workers, tool_cache, backend)
+    shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
+                       workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
+                       tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision)
     out = out or Path("runs") / f"gta-{mode}-{graph}-{_slug(model)}"
-    _run(dict(bench="gta", mode=mode, data=str(data.expanduser().resolve()), run_dir=str(out.resolve()),
-              limit=limit, model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
-              workers=workers, task_timeout=task_timeout, tool_cache=tool_cache or "off",
-              tool_cache_dir=str(tool_cache_dir) if tool_cache_dir else None,
-              tool_options=_tool_options(search, corpus, vlm, enable_python, base_url), multimodal=vision,
-              backend=backend, ray_address=ray_address), retry_errors, quiet)
+    _run({"bench": "gta", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
+          "limit": limit, **shared}, retry_errors, quiet)
 
 
 @app.command()

@@ -162,7 +162,7 @@ def _read_rows(folder: Path) -> list[dict[str, Any]]:
 
     try:
         frame = pd.read_parquet(folder / "metadata.parquet")
-    except Exception as exc:  # pyarrow raises many types for a corrupt file
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a corrupt file
         raise BadInput(f"cannot read {folder / 'metadata.parquet'}: {exc}") from None
     return json.loads(frame.to_json(orient="records"))
 

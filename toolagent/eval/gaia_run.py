@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolagent.eval.gaia import (GAIA_INSTRUCTIONS, GaiaTask, extract_final_answer, load_gaia, question_scorer,
-                                 write_submission)
+from toolagent.eval.gaia import (
+    GAIA_INSTRUCTIONS,
+    GaiaTask,
+    extract_final_answer,
+    load_gaia,
+    question_scorer,
+    write_submission,
+)
 from toolagent.eval.job import Bench, run_agent_task, step_summary
 
 
@@ -56,9 +62,9 @@ class GaiaBench(Bench):
                                                 for k, v in metrics["accuracy_by_level"].items()}
 
     def notes(self) -> list[str]:
-        return ["Scored with the official GAIA question_scorer rules (numbers: $ % , stripped then exact float "
-                "equality; lists split on , or ;; strings: whitespace and punctuation removed, lower-cased). "
-                "The answer is the text after the last 'FINAL ANSWER:' in the agent's answer."]
+        return [("Scored with the official GAIA question_scorer rules (numbers: $ % , stripped then exact float "
+                 "equality; lists split on , or ;; strings: whitespace and punctuation removed, lower-cased). "
+                 "The answer is the text after the last 'FINAL ANSWER:' in the agent's answer.")]
 
     def after_run(self, rows: list[dict[str, Any]]) -> list[str]:
         write_submission(rows, self.job.path / "submission.jsonl")

@@ -6,7 +6,12 @@ import threading
 from typing import Any
 
 from toolagent.eval.gta_data import GtaData, GtaSample, category, load_gta
-from toolagent.eval.gta_score import answer_score, e2e_metrics, imggen_score, normalize_pred_args
+from toolagent.eval.gta_score import (
+    answer_score,
+    e2e_metrics,
+    imggen_score,
+    normalize_pred_args,
+)
 from toolagent.eval.job import Bench, run_agent_task, step_summary
 
 
@@ -39,8 +44,8 @@ class GtaBase(Bench):
     def notes(self) -> list[str]:
         from toolagent.eval.similarity import OFFICIAL_MODEL, model_name
 
-        return [f"Subjective answers and image-generation arguments are scored with {model_name()}; the official "
-                f"evaluator uses {OFFICIAL_MODEL}, so those scores can differ slightly from upstream."]
+        return [(f"Subjective answers and image-generation arguments are scored with {model_name()}; the official "
+                 f"evaluator uses {OFFICIAL_MODEL}, so those scores can differ slightly from upstream.")]
 
     def sample_tools(self, task: GtaSample, tool_config: Any, available_only: bool) -> list[Any]:
         """The GTA tools the sample lists (upstream offers the sample's ``tools``), all 14 if it lists none."""
@@ -88,15 +93,15 @@ class GtaE2EBench(GtaBase):
         return metrics
 
     def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-        pick = lambda *keys: {k: metrics[k] for k in keys}  # noqa: E731
+        pick = lambda *keys: {k: metrics[k] for k in keys}
         return [("GTA end-to-end (official)", pick("AnsAcc", "AnsAcc_w_ImgGen", "P_F1", "O_F1", "L_F1", "C_F1")),
                 ("TraceR1 / T3-Agent protocol", pick("AnsAcc", "ToolAcc", "CodeExec")),
                 ("Counts", pick("samples", "answer_samples", "tool_call", "tool_call_error", "code_calls"))]
 
     def notes(self) -> list[str]:
         return [*super().notes(),
-                "TraceR1/T3-Agent protocol: ToolAcc = gold tool calls whose tool was called in the run / gold tool "
-                "calls; CodeExec = generated Plot/Solver/python calls that ran without error / such calls.",
+                ("TraceR1/T3-Agent protocol: ToolAcc = gold tool calls whose tool was called in the run / gold tool "
+                 "calls; CodeExec = generated Plot/Solver/python calls that ran without error / such calls."),
                 "Tool-call F1 uses upstream's +1e-5 smoothing; a category without gold calls shows '-'."]
 
     def headline(self, rows: list[dict[str, Any]]) -> str:

@@ -20,7 +20,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from toolagent.eval.gta_data import CATEGORIES, CODE_TOOLS, IMAGEGEN_TOOLS, GtaData, GtaSample, category
+from toolagent.eval.gta_data import (
+    CATEGORIES,
+    CODE_TOOLS,
+    IMAGEGEN_TOOLS,
+    GtaData,
+    GtaSample,
+    category,
+)
 
 
 def _pattern(aliases: Iterable[Any]) -> str:

@@ -15,7 +15,12 @@ from typing import Any
 
 from toolagent.eval.gta_data import GoldStep, GtaSample
 from toolagent.eval.gta_e2e import GtaBase
-from toolagent.eval.gta_score import answer_score, normalize_pred_args, step_metrics, strict_equal
+from toolagent.eval.gta_score import (
+    answer_score,
+    normalize_pred_args,
+    step_metrics,
+    strict_equal,
+)
 from toolagent.eval.job import shared_model
 
 SUMMARISE = ("All the tool results you need are in the history above. Summarise them and give the final answer "
@@ -145,19 +150,19 @@ class GtaStepBench(GtaBase):
         return metrics
 
     def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-        pick = lambda *keys: {k: metrics[k] for k in keys}  # noqa: E731
+        pick = lambda *keys: {k: metrics[k] for k in keys}
         return [("GTA step-by-step (official)", pick("InstAcc", "ToolAcc", "ArgAcc", "SummAcc")),
                 ("Counts", pick("samples", "tool_steps", "answer_samples", "tool_call", "tool_call_error",
                                 "schema_invalid"))]
 
     def notes(self) -> list[str]:
         return [*super().notes(),
-                "InstAcc follows upstream: answer turns of image-generation samples count in the numerator but not "
-                "in the denominator (tool steps + samples with a text answer), so it can exceed 100.",
-                "ArgAcc needs the argument dict to equal the gold one exactly, types included; image arguments are "
-                "compared as the image they name (image_0, a file name or a path).",
-                "schema_invalid counts predicted calls that name a tool the sample does not offer or whose "
-                "arguments fail its schema (a diagnostic, not an upstream metric)."]
+                ("InstAcc follows upstream: answer turns of image-generation samples count in the numerator but "
+                 "not in the denominator (tool steps + samples with a text answer), so it can exceed 100."),
+                ("ArgAcc needs the argument dict to equal the gold one exactly, types included; image arguments "
+                 "are compared as the image they name (image_0, a file name or a path)."),
+                ("schema_invalid counts predicted calls that name a tool the sample does not offer or whose "
+                 "arguments fail its schema (a diagnostic, not an upstream metric).")]
 
     def headline(self, rows: list[dict[str, Any]]) -> str:
         tool_total = sum(int(r.get("n_gold_tool", 0)) for r in rows)

@@ -11,7 +11,6 @@ from typing import Any
 from toolagent.eval.job import Bench, EvalJob
 
 
-
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -72,7 +71,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
     steps = [int(r.get("steps") or 0) for r in rows if r.get("status") == "ok"]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     if steps:
-        ax.hist(steps, bins=range(0, max(steps) + 2), color="#55A868", edgecolor="white", align="left")
+        ax.hist(steps, bins=range(max(steps) + 2), color="#55A868", edgecolor="white", align="left")
     ax.set_xlabel("steps per task")
     ax.set_ylabel("tasks")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -54,16 +54,17 @@ def write_pdf(path: Path, text: str) -> Path:
     return path
 
 
-def build_gaia(root: Path, parquet: bool = False) -> Path:
-    """Write the GAIA fixture snapshot under ``root``; returns ``root``."""
-    folder = root / "2023" / "validation"
+def build_gaia(root: Path, parquet: bool = False, split: str = "validation") -> Path:
+    """Write the GAIA fixture snapshot under ``root`` (test split: answers are "?"); returns ``root``."""
+    folder = root / "2023" / split
     folder.mkdir(parents=True, exist_ok=True)
     draw_text_image(["1234"], font_size=48).save(folder / "t-l1-image.png")
     (folder / "t-l2-csv.csv").write_text("item,price\napple,5\npear,12\n", encoding="utf-8")
     write_pdf(folder / "t-l2-pdf.pdf", "The bird in this report is the seagull.")
+    tasks = [{**t, "Final answer": "?"} for t in GAIA_TASKS] if split == "test" else GAIA_TASKS
     rows = [{**task, "Annotator Metadata": {"Steps": "1. think", "Number of steps": "1",
                                             "How long did this take?": "1 minute", "Tools": "None",
-                                            "Number of tools": "0"}} for task in GAIA_TASKS]
+                                            "Number of tools": "0"}} for task in tasks]
     if parquet:
         import pandas as pd
 

@@ -72,3 +72,28 @@ def test_gaia_task_failure_becomes_an_error_row(tmp_path: Path) -> None:
     assert run_eval(job, progress=False)["tasks"] == 6
     with pytest.raises(BadInput, match="different configuration"):
         run_eval(job.model_copy(update={"graph": "react"}), progress=False)
+
+
+def test_test_split_is_not_scored_but_submitted(tmp_path: Path) -> None:
+    data = build_gaia(tmp_path / "gaia", split="test")
+    job = EvalJob(bench="gaia", split="test", data=str(data), run_dir=str(tmp_path / "run"), limit=3,
+                  model="py:tests.eval.models:gaia_model", workers=3, tool_options={"search": "none"})
+    summary = run_eval(job, progress=False)
+    assert summary["metrics"]["accuracy"] is None and summary["metrics"]["scored"] == 0
+    rows = [json.loads(x) for x in (job.path / "results.jsonl").read_text().splitlines()]
+    assert all(r["correct"] is None for r in rows)
+    submission = [json.loads(x) for x in (job.path / "submission.jsonl").read_text().splitlines()]
+    assert next(s for s in submission if s["task_id"] == "t-l1-calc")["model_answer"] == "42"
+
+
+def test_tool_cache_record_then_replay(tmp_path: Path) -> None:
+    recorded = gaia_job(tmp_path, tool_cache="record", limit=3)
+    run_eval(recorded, progress=False)
+    cache = recorded.path / "tool_cache"
+    assert any(cache.rglob("*.json"))  # the calculator and read_file calls were stored
+    replay = recorded.model_copy(update={"run_dir": str(tmp_path / "replay"), "tool_cache": "replay",
+                                         "tool_cache_dir": str(cache)})
+    summary = run_eval(replay, progress=False)
+    assert summary["metrics"]["correct"] == 3
+    steps = feedback(replay.path, "t-l1-calc")
+    assert steps[0]["observation"]["cached"] is True and steps[0]["observation"]["text"].endswith("42")

@@ -341,14 +341,20 @@ class HFChatModel(BaseChatModel):
 
 
 class _StopOnStrings:
-    """Stopping criterion: the generated text (after the prompt) contains one of the stop strings."""
+    """Stopping criterion: the generated text contains one of the stop strings.
+
+    Only the last few tokens are decoded each step (enough to cover the longest stop string even at one byte
+    per token), so the check stays O(1) per token; the reply text is cut exactly afterwards anyway.
+    """
 
     def __init__(self, tokenizer: Any, stops: list[str], prompt_len: int) -> None:
         self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
+        self.window = 4 * max(len(s.encode()) for s in stops) + 4
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
         import torch
 
-        done = [any(s in self.tokenizer.decode(row[self.prompt_len:], skip_special_tokens=True) for s in self.stops)
+        start = max(self.prompt_len, int(input_ids.shape[1]) - self.window)
+        done = [any(s in self.tokenizer.decode(row[start:], skip_special_tokens=True) for s in self.stops)
                 for row in input_ids]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)

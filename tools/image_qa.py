@@ -31,11 +31,11 @@ from typing import Any, Literal
 
 from langchain_core.messages import HumanMessage
 from pydantic import BaseModel, Field, PrivateAttr
-
-from toolagent.errors import ToolagentError
 from toolagent.tools.base import Availability, ToolagentTool, ToolContext, ToolError, ToolOutput
 from toolagent.tools.config import ToolConfig
 from toolagent.tools.image_ops import open_tool_image, parse_bbox
+
+from toolagent.errors import ToolagentError
 
 NO_VLM = "no vision-language model configured (set --vlm / TOOLAGENT_VLM)"
 Task = Literal["describe", "region_attribute", "count", "text_to_bbox"]
@@ -45,7 +45,8 @@ _NUM = r"[-+]?\d+(?:\.\d+)?"
 _BOX = re.compile(rf"[\(\[]\s*({_NUM})\s*,\s*({_NUM})\s*,\s*({_NUM})\s*,\s*({_NUM})\s*[\)\]]")
 _POINT_PAIR = re.compile(rf"\(\s*({_NUM})\s*,\s*({_NUM})\s*\)\s*,?\s*\(\s*({_NUM})\s*,\s*({_NUM})\s*\)")
 _INT = re.compile(r"(?<![\d.])\d+(?![\d.]*\d)")
-_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                       "nine", "ten", "eleven", "twelve"])}
 
 
 # ------------------------------------------------------------------------------------ prompts and parsing
@@ -81,7 +82,7 @@ def parse_answer_bboxes(answer: str) -> list[Box]:
     found += [(m.start(), m.groups()) for m in _POINT_PAIR.finditer(answer)]
     boxes: list[Box] = []
     for _, values in sorted(found):
-        x1, y1, x2, y2 = (int(round(float(v))) for v in values)
+        x1, y1, x2, y2 = (round(float(v)) for v in values)
         boxes.append((min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
     return boxes
 

@@ -83,8 +83,13 @@ def build_tiny_llm(path: Path, seed: int = 0) -> Path:
 def build_tiny_vlm(path: Path, seed: int = 0) -> Path:
     """Save a tiny random Llava (CLIP vision tower 32x32 px, 8 px patches + tiny Llama) with its processor."""
     import torch
-    from transformers import (CLIPImageProcessorPil, CLIPVisionConfig, LlavaConfig,
-                              LlavaForConditionalGeneration, LlavaProcessor)
+    from transformers import (
+        CLIPImageProcessorPil,
+        CLIPVisionConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
 
     torch.manual_seed(seed)
     tokenizer = build_tokenizer()

@@ -13,13 +13,20 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage
 from PIL import Image
+from toolagent.tools.base import ToolContext, ToolError, run_tool
+from toolagent.tools.config import ToolConfig
+from toolagent.tools.image_qa import (
+    NO_VLM,
+    format_bbox,
+    make_tool,
+    parse_answer_bbox,
+    parse_answer_bboxes,
+    parse_count,
+    question_for,
+)
 
 from toolagent.models.hf import HFChatModel
 from toolagent.models.scripted import ScriptedChatModel
-from toolagent.tools.base import ToolContext, ToolError, run_tool
-from toolagent.tools.config import ToolConfig
-from toolagent.tools.image_qa import (NO_VLM, format_bbox, make_tool, parse_answer_bbox, parse_answer_bboxes,
-                                      parse_count, question_for)
 
 
 def _tiny() -> Any:
@@ -59,7 +66,7 @@ def _describe_policy(messages: list[BaseMessage]) -> str:
     url = next(b["image_url"]["url"] for b in blocks if isinstance(b, dict) and b.get("type") == "image_url")
     question = next(b["text"] for b in blocks if isinstance(b, dict) and b.get("type") == "text")
     image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
-    r, g, b = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
+    r, _, b = image.convert("RGB").getpixel((image.width // 2, image.height // 2))
     colour = "red" if r > b else "blue"
     return f"{image.width}x{image.height} {colour} | {question}"
 

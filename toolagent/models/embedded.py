@@ -70,7 +70,7 @@ def convert_gguf(source: Path, dest: Path) -> None:
         try:
             tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
             loaded = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
-        except Exception as exc:  # the GGUF reader raises many kinds of errors on a bad file
+        except Exception as exc:  # noqa: BLE001 - the GGUF reader raises many kinds of errors on a bad file
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"cannot convert {source}: {first}") from None
         config = loaded.config

@@ -186,7 +186,7 @@ class HFChatModel(BaseChatModel):
     _processor: Any = PrivateAttr(default=None)
     _config: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, __context: Any) -> None:
+    def model_post_init(self, context: Any, /) -> None:
         folder = check_model_dir(self.model_path)
         try:
             self._config = json.loads((folder / "config.json").read_text())

@@ -26,7 +26,7 @@ def toolagent_ask(image: Path, model: str, *extra: str) -> subprocess.CompletedP
     command = [sys.executable, "-m", "toolagent", "ask", QUESTION, "--image", str(image), "--model", model, *extra]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     print("$ toolagent ask", json.dumps(QUESTION), "--image", image.name, "--model", model, *extra, flush=True)
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
 def main() -> int:

@@ -71,7 +71,7 @@ def toolagent(*args: str) -> subprocess.CompletedProcess[str]:
     print("$ toolagent", " ".join(args), flush=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
            "COLUMNS": "120"}
-    done = subprocess.run([sys.executable, "-m", "toolagent", *args], env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "toolagent", *args], env=env, capture_output=True, text=True, check=False,
                           timeout=300)
     if done.returncode != 0:
         print(done.stdout, done.stderr, file=sys.stderr)

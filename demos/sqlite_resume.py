@@ -17,9 +17,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from _common import TOTAL, draw_receipt, parser
+from langchain_core.messages import BaseMessage
 from scripted_planners import receipt_policy
 
 from toolagent import create_tracer1_agent, result_of
@@ -29,10 +32,10 @@ THREAD = {"configurable": {"thread_id": "receipt-1"}}
 QUESTION = "What is the total of this receipt?"
 
 
-def build(db: Path, calls: list[str], model: str | None, feedback: object = None):  # noqa: ANN201
+def build(db: Path, calls: list[str], model: str | None, feedback: Any = None) -> Any:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    def counting_policy(messages):  # noqa: ANN001, ANN202 - counts planner turns, replies like the receipt planner
+    def counting_policy(messages: Sequence[BaseMessage]) -> str:  # counts planner turns
         calls.append("plan")
         return receipt_policy(messages)
 
@@ -62,7 +65,7 @@ def main() -> int:
     command = [sys.executable, __file__, "--worker", str(db), str(image)]
     if args.model:
         command += ["--model", args.model]
-    child = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    child = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     print(child.stdout.strip())
     print(f"worker exit status: {child.returncode} (killed by signal {-child.returncode})")
 

@@ -48,7 +48,39 @@ _EXPORTS: dict[str, str] = {
     "ToolagentError": "toolagent.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BadInput",
+    "ConfigError",
+    "Forecast",
+    "JSONLFeedbackSink",
+    "Observation",
+    "PlanStep",
+    "RunResult",
+    "ScriptedChatModel",
+    "StepRecord",
+    "ToolCall",
+    "ToolConfig",
+    "ToolagentError",
+    "__version__",
+    "agent_input",
+    "answer_chain",
+    "answer_text",
+    "approval_request",
+    "approve",
+    "arun_agent",
+    "as_tool",
+    "build_agent",
+    "create_react_baseline",
+    "create_tracer1_agent",
+    "edit",
+    "extract_answer",
+    "pending_approval",
+    "read_feedback",
+    "resolve_model",
+    "result_of",
+    "run_agent",
+    "stop",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -82,7 +82,7 @@ def test_tool_names_build_registered_tools_and_bad_tools_are_one_line_errors() -
         create_tracer1_agent(arithmetic_model(), [42])
 
     @tool
-    def calculator(expression: str) -> str:  # noqa: F811 - same name on purpose
+    def calculator(expression: str) -> str:
         """Shadow."""
         return expression
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
@@ -11,12 +12,12 @@ from langgraph.types import Command
 
 from tests.embed.helpers import arithmetic_model
 from toolagent import JSONLFeedbackSink, create_tracer1_agent, result_of
-from toolagent.embed import approval_request, approve, apending_approval, edit, pending_approval, stop
+from toolagent.embed import apending_approval, approval_request, approve, edit, pending_approval, stop
 from toolagent.errors import BadInput
 from toolagent.feedback import read_feedback
 
 
-def _agent(checkpointer=None, **kwargs):  # noqa: ANN001, ANN202
+def _agent(checkpointer: Any = None, **kwargs: Any) -> Any:
     return create_tracer1_agent(arithmetic_model(), ["calculator", "solver"], approve=True,
                                 checkpointer=checkpointer or InMemorySaver(), **kwargs)
 

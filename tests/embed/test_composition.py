@@ -49,7 +49,7 @@ class ToolCallingFake(BaseChatModel):
 
 
 @pytest.fixture(scope="module")
-def agent():  # noqa: ANN201
+def agent() -> Any:
     return create_tracer1_agent(arithmetic_model(), ["calculator"], name="arithmetic_agent")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessageChunk
@@ -16,7 +17,7 @@ QUESTIONS = {"What is 6 * 7?": "42", "What is 2 ** 10?": "1024", "What is 100 - 
 
 
 @pytest.fixture(scope="module")
-def agent():  # noqa: ANN201
+def agent() -> Any:
     return create_tracer1_agent(arithmetic_model(), ["calculator"])
 
 

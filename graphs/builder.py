@@ -81,6 +81,7 @@ class AgentSettings:
         return self._resolved
 
     def _build(self) -> tuple[Any, dict[str, BaseTool], Callable[..., Observation]]:
+        from toolagent.models.guided import forecast_schema
         from toolagent.models.resolve import resolve_model, with_json_mode
         from toolagent.tools.registry import available_tools, build_tools
 
@@ -98,7 +99,9 @@ class AgentSettings:
 
             cache = ToolCache(config.cache_dir or home() / "tool-cache", config.cache_mode)
             runner = cache.call
-        planner_model = with_json_mode(model) if self.json_mode else model
+        horizon = 1 if self.mode == "react" else self.horizon
+        planner_model = with_json_mode(model, lambda: forecast_schema(list(tools), horizon)) if self.json_mode \
+            else model
         self.menu = ToolMenu.of(list(tools))
         return planner_model, {tool.name: tool for tool in tools}, runner
 
@@ -232,19 +235,21 @@ def _approval(pending: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     True/"approve", False/"stop", or {"action": "approve"|"edit"|"stop", "tool": ..., "args": {...}}."""
     from langgraph.types import interrupt
 
-    decision = interrupt({"type": "approve_step", "step": pending["call"], "forecast": pending["forecast"]})
-    if decision is True or decision in ("approve", None):
-        return "approve", pending["call"]
-    if decision is False or decision == "stop":
-        return "stop", pending["call"]
-    if isinstance(decision, dict):
-        action = decision.get("action", "edit" if ("tool" in decision or "args" in decision) else "approve")
-        if action == "edit":
-            call = {**pending["call"], **{k: decision[k] for k in ("tool", "args", "instruction") if k in decision}}
-            return "edit", call
-        if action in ("approve", "stop"):
-            return action, pending["call"]
-    raise BadInput(f"unknown approval decision: {decision!r}")
+    request: dict[str, Any] = {"type": "approve_step", "step": pending["call"], "forecast": pending["forecast"]}
+    while True:  # an unusable decision asks again (with the error) instead of breaking the thread
+        decision = interrupt(request)
+        if decision is True or decision in ("approve", None):
+            return "approve", pending["call"]
+        if decision is False or decision == "stop":
+            return "stop", pending["call"]
+        if isinstance(decision, dict):
+            action = decision.get("action", "edit" if ("tool" in decision or "args" in decision) else "approve")
+            if action == "edit":
+                keys = ("tool", "args", "instruction")
+                return "edit", {**pending["call"], **{k: decision[k] for k in keys if k in decision}}
+            if action in ("approve", "stop"):
+                return action, pending["call"]
+        request = {**request, "error": f"unknown approval decision: {decision!r}"}
 
 
 def make_tools_node(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]]:
@@ -312,4 +317,5 @@ def build_graph(settings: AgentSettings, checkpointer: Any = None, name: str | N
     graph.add_conditional_edges("start", _after_start, ["planner", END])
     graph.add_conditional_edges("planner", _after_planner, ["tools", "planner", END])
     graph.add_conditional_edges("tools", _after_tools, ["planner", END])
-    return graph.compile(checkpointer=checkpointer, name=name or settings.mode)
+    compiled = graph.compile(checkpointer=checkpointer, name=name or settings.mode)
+    return compiled.with_config(recursion_limit=6 * settings.max_steps + 20)

@@ -26,7 +26,7 @@ class ForecastParseError(ValueError):
 
 def _first_json_value(text: str) -> Any:
     """Decode the first JSON object or array found in ``text``."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # tolerate raw control characters inside strings
     for index, char in enumerate(text):
         if char in "{[":
             try:

@@ -307,6 +307,17 @@ class HFChatModel(BaseChatModel):
             settings["top_k"] = 0
         return GenerationConfig(**settings)
 
+    def _guidance(self, json_schema: dict[str, Any] | None) -> Any:
+        """Guided decoding: with ``json_schema`` (bind(json_schema=...)), output is constrained to it."""
+        from transformers import LogitsProcessorList
+
+        if not json_schema:
+            return LogitsProcessorList()
+        from toolagent.models.guided import json_logits_processor
+
+        processor = json_logits_processor(self._tokenizer, json_schema, _output_vocab(self._model))
+        return LogitsProcessorList([processor] if processor is not None else [])
+
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         import torch
@@ -321,10 +332,11 @@ class HFChatModel(BaseChatModel):
             inputs = self._inputs(messages)
             prompt_len = int(inputs["input_ids"].shape[1])
             criteria = StoppingCriteriaList([_StopOnStrings(self._tokenizer, stops, prompt_len)] if stops else [])
+            processors = self._guidance(kwargs.get("json_schema"))
             with torch.inference_mode():
                 output = self._model.generate(
                     **inputs, generation_config=self._generation_config(max_new_tokens, temperature, top_p),
-                    stopping_criteria=criteria)
+                    stopping_criteria=criteria, logits_processor=processors)
             new_ids = output[0, prompt_len:].tolist()
             text = self._tokenizer.decode(new_ids, skip_special_tokens=True)
         finish = "length" if len(new_ids) >= max_new_tokens else "stop"
@@ -338,6 +350,10 @@ class HFChatModel(BaseChatModel):
         message = AIMessage(content=text, usage_metadata=usage,
                             response_metadata={"model_name": Path(self.model_path).name, "finish_reason": finish})
         return ChatResult(generations=[ChatGeneration(message=message)], llm_output={"token_usage": usage})
+
+
+def _output_vocab(model: Any) -> int:
+    return int(model.get_output_embeddings().weight.shape[0])
 
 
 class _StopOnStrings:

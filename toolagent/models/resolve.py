@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -104,9 +105,14 @@ def check_reachable(model: BaseChatModel, timeout_s: float = 5.0) -> None:
         raise ConfigError(f"cannot reach the model server at {url}: {type(exc).__name__}") from None
 
 
-def with_json_mode(model: BaseChatModel) -> Any:
-    """Ask the backend for JSON output where it has a JSON mode (OpenAI-compatible, Ollama); else unchanged."""
+def with_json_mode(model: BaseChatModel, schema: Callable[[], dict[str, Any]] | None = None) -> Any:
+    """Ask the backend for JSON output where it has a JSON mode; else return the model unchanged.
+
+    OpenAI-compatible servers get ``response_format=json_object``, Ollama ``format=json``; local transformers
+    models get grammar-constrained decoding to ``schema()`` (the forecast schema for the offered tools)."""
     kind = type(model).__name__
+    if kind == "HFChatModel" and schema is not None:
+        return model.bind(json_schema=schema(), max_new_tokens=max(getattr(model, "max_new_tokens", 0), 768))
     if kind == "ChatOpenAI":
         return model.bind(response_format={"type": "json_object"})
     if kind == "ChatOllama" and not getattr(model, "format", None):

@@ -97,7 +97,7 @@ def _image_line(index: int, ref: ImageRef) -> str:
     return f"[image_{index}] {ref.name or Path(ref.path).name} ({ref.width}x{ref.height})"
 
 
-def _image_block(path: str) -> dict[str, Any]:
+def image_block(path: str) -> dict[str, Any]:
     mime = mimetypes.guess_type(path)[0] or "image/png"
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{data}"}}
@@ -128,7 +128,7 @@ def planner_messages(*, question: str, images: list[ImageRef], history: list[str
         closing=closing)
     if multimodal and images:
         content: list[str | dict[str, Any]] = [{"type": "text", "text": user}]
-        content += [_image_block(ref.path) for ref in images]
+        content += [image_block(ref.path) for ref in images]
         return [SystemMessage(content=system), HumanMessage(content=content)]
     return [SystemMessage(content=system), HumanMessage(content=user)]
 

@@ -62,7 +62,9 @@ class AgentState(TypedDict, total=False):
 
 class AgentOutput(TypedDict, total=False):
     run_id: str
+    task_id: str | None
     question: str
+    images: list[str]
     answer: str | None
     status: str
     error: str | None

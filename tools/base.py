@@ -13,6 +13,7 @@ unchanged. On top of that, a ``ToolagentTool``:
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import json
 import tempfile
 import time
@@ -119,11 +120,32 @@ def validate_args(tool: BaseTool, args: dict[str, Any]) -> BaseModel | dict[str,
         raise ToolError(f"invalid arguments for {tool.name}: {problems}") from None
 
 
+def _traced(tool: ToolagentTool, args: dict[str, Any], parsed: BaseModel, ctx: ToolContext) -> ToolOutput:
+    """Execute with the standard tool callbacks (LangSmith and any handler in the run's config see the call)."""
+    from langchain_core.callbacks import CallbackManager
+    from langchain_core.runnables.config import ensure_config
+
+    config = ensure_config()
+    manager = CallbackManager.configure(config.get("callbacks"), tool.callbacks, tool.verbose, config.get("tags"),
+                                        tool.tags, config.get("metadata"), tool.metadata)
+    if not manager.handlers:
+        return tool.execute(parsed, ctx)
+    run = manager.on_tool_start({"name": tool.name, "description": tool.description},
+                                json.dumps(args, default=str), inputs=args)
+    try:
+        output = tool.execute(parsed, ctx)
+    except BaseException as exc:
+        run.on_tool_error(exc)
+        raise
+    run.on_tool_end(output.text)
+    return output
+
+
 def _call(tool: BaseTool, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
     if isinstance(tool, ToolagentTool):
         parsed = validate_args(tool, args)
         assert isinstance(parsed, BaseModel)
-        return tool.execute(parsed, ctx)
+        return _traced(tool, args, parsed, ctx)
     validate_args(tool, args)
     result = tool.invoke(args)
     if isinstance(result, ToolOutput):
@@ -144,7 +166,8 @@ def run_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext, timeout_s: 
         if limit:
             pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tool-{tool.name}")
             try:
-                output = pool.submit(_call, tool, args, ctx).result(timeout=limit)
+                # copy the context so callbacks and the run's config reach the worker thread
+                output = pool.submit(contextvars.copy_context().run, _call, tool, args, ctx).result(timeout=limit)
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
         else:

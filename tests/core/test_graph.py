@@ -72,6 +72,7 @@ def test_ocr_then_calculator_on_a_drawn_image(tmp_path: Path, calculator) -> Non
     result = run_agent("What do 4 items cost?", [str(path)], model=ScriptedChatModel(policy=policy),
                        tools=[ocr, calculator])
     assert result.status == "answered", result.error
+    assert result.images == [str(path.resolve())]
     assert [s.executed.tool for s in result.steps] == ["ocr", "calculator", "answer"]
     assert float(result.answer) == 50.0
     assert result.steps[1].executed.args["expression"] == "12.50 * 4"
@@ -164,6 +165,7 @@ def test_feedback_log_has_one_line_per_step(tmp_path: Path, calculator) -> None:
     assert [r.executed.tool for r in records] == ["calculator", "answer"]
     first = records[0]
     assert first.run_id == result.run_id and first.task_id == "t1" and first.ground_truth == "1024"
+    assert result.task_id == "t1"
     assert "1024" in first.observation.text and len(first.forecast.plan) == 2
     assert first.planner_input.messages[0]["role"] == "system"
     assert len(log.read_text().splitlines()) == 2

@@ -13,7 +13,6 @@ from langgraph.types import Command
 from tests.embed.helpers import arithmetic_model
 from toolagent import JSONLFeedbackSink, create_tracer1_agent, result_of
 from toolagent.embed import apending_approval, approval_request, approve, edit, pending_approval, stop
-from toolagent.errors import BadInput
 from toolagent.feedback import read_feedback
 
 
@@ -75,12 +74,16 @@ def test_stop_ends_the_run_without_executing() -> None:
     assert len(result.forecasts) == 1 and not agent.get_state(config).next
 
 
-def test_an_unknown_decision_is_a_clear_error() -> None:
+def test_an_unknown_decision_asks_again_with_the_error() -> None:
     agent = _agent()
     config = {"configurable": {"thread_id": "u"}}
     agent.invoke({"question": "What is 6 * 7?"}, config)
-    with pytest.raises(BadInput, match="unknown approval decision: 'maybe'"):
-        agent.invoke(Command(resume="maybe"), config)
+    agent.invoke(Command(resume="maybe"), config)
+    request = pending_approval(agent, config)
+    assert request["error"] == "unknown approval decision: 'maybe'"
+    assert request["step"]["args"] == {"expression": "6 * 7"}
+    state = agent.invoke(approve(), config)  # the thread still works
+    assert state["answer"] == "42"
 
 
 async def test_async_approval_through_astream() -> None:

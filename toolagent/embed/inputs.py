@@ -152,6 +152,6 @@ def to_agent_input(data: Any) -> dict[str, Any]:
 
 def image_block(path: str | Path) -> dict[str, Any]:
     """An OpenAI-style ``image_url`` content block holding a file's bytes as a base64 data URL."""
-    from toolagent.planner import _image_block
+    from toolagent.planner import image_block as planner_image_block
 
-    return _image_block(str(path))
+    return planner_image_block(str(path))

@@ -37,36 +37,42 @@ def one_line_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def tool_config(search: str | None = None, corpus: Path | None = None, vlm: str | None = None,
-                enable_python: bool = False, ocr_backend: str | None = None, tool_cache: str | None = None,
-                cache_dir: Path | None = None, base_url: str | None = None) -> Any:
+def tool_options(search: str | None = None, corpus: Path | None = None, vlm: str | None = None,
+                 enable_python: bool = False, ocr_backend: str | None = None, tool_cache: str | None = None,
+                 cache_dir: Path | None = None, base_url: str | None = None) -> dict[str, Any]:
+    """ToolConfig fields from CLI flags (JSON-native, so an eval run can record them in config.json)."""
+    from toolagent.errors import BadInput
+
+    options: dict[str, Any] = {}
+    if search:
+        options["search"] = search
+    if corpus:
+        if not corpus.exists():
+            raise BadInput(f"corpus not found: {corpus}")
+        options["corpus"] = str(corpus.resolve())
+        options.setdefault("search", "local")
+    if vlm:
+        options["vlm"], options["vlm_base_url"] = vlm, base_url
+    if enable_python:
+        options["enable_python"] = True
+    if ocr_backend:
+        options["ocr_backend"] = ocr_backend
+    if tool_cache and tool_cache != "off":
+        options["cache_mode"] = tool_cache
+    if cache_dir:
+        options["cache_dir"] = str(cache_dir)
+    return options
+
+
+def tool_config(**flags: Any) -> Any:
     """A ToolConfig from CLI flags (environment defaults apply to anything not given)."""
     from pydantic import ValidationError
 
     from toolagent.errors import BadInput
     from toolagent.tools.config import ToolConfig
 
-    update: dict[str, Any] = {}
-    if search:
-        update["search"] = search
-    if corpus:
-        if not corpus.exists():
-            raise BadInput(f"corpus not found: {corpus}")
-        update["corpus"] = corpus
-        update.setdefault("search", "local")
-    if vlm:
-        update["vlm"] = vlm
-        update["vlm_base_url"] = base_url
-    if enable_python:
-        update["enable_python"] = True
-    if ocr_backend:
-        update["ocr_backend"] = ocr_backend
-    if tool_cache and tool_cache != "off":
-        update["cache_mode"] = tool_cache
-    if cache_dir:
-        update["cache_dir"] = cache_dir
     try:
-        return ToolConfig(**update)
+        return ToolConfig(**tool_options(**flags))
     except ValidationError as exc:
         err = exc.errors()[0]
         raise BadInput(f"bad tool option {'.'.join(map(str, err['loc']))}: {err['msg']}") from None

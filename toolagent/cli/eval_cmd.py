@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from toolagent.cli.common import one_line_errors
+from toolagent.cli.common import one_line_errors, tool_options
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GAIA and GTA evaluations.")
 
@@ -41,25 +41,6 @@ def _common(model: str, graph: str, horizon: int, max_steps: int, workers: int, 
         raise BadInput(f"--backend must be thread or ray, got {backend!r}")
     if not model.strip():
         raise BadInput("--model is empty")
-
-
-def _tool_options(search: str | None, corpus: Path | None, vlm: str | None, enable_python: bool,
-                  base_url: str | None) -> dict[str, Any]:
-    from toolagent.errors import BadInput
-
-    options: dict[str, Any] = {}
-    if search:
-        options["search"] = search
-    if corpus:
-        if not corpus.exists():
-            raise BadInput(f"corpus not found: {corpus}")
-        options["corpus"] = str(corpus.resolve())
-        options.setdefault("search", "local")
-    if vlm:
-        options["vlm"], options["vlm_base_url"] = vlm, base_url
-    if enable_python:
-        options["enable_python"] = True
-    return options
 
 
 def _run(job_args: dict[str, Any], retry_errors: bool, quiet: bool) -> None:
@@ -114,7 +95,7 @@ def _job_args(*, model: str, base_url: str | None, graph: str, horizon: int, max
     return {"model": model, "base_url": base_url, "graph": graph, "horizon": horizon, "max_steps": max_steps,
             "workers": workers, "task_timeout": task_timeout, "tool_cache": tool_cache or "off",
             "tool_cache_dir": str(tool_cache_dir.resolve()) if tool_cache_dir else None,
-            "tool_options": _tool_options(search, corpus, vlm, enable_python, base_url), "multimodal": vision,
+            "tool_options": tool_options(search, corpus, vlm, enable_python, base_url=base_url), "multimodal": vision,
             "backend": backend, "ray_address": ray_address}
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 
@@ -120,8 +121,14 @@ def _emit(event: dict[str, Any]) -> None:
         pass
 
 
-def _call_hooks(settings: AgentSettings, record: StepRecord) -> None:
-    for hook in settings.hooks:
+#: per-invocation feedback hooks: ``config={"configurable": {FEEDBACK_KEY: hook_or_hooks}}`` (lets one compiled
+#: graph serve many tasks, each with its own log; callables never enter checkpoint metadata)
+FEEDBACK_KEY = "toolagent_feedback"
+
+
+def _call_hooks(settings: AgentSettings, record: StepRecord, config: RunnableConfig) -> None:
+    extra = as_hooks((config.get("configurable") or {}).get(FEEDBACK_KEY))
+    for hook in (*settings.hooks, *extra):
         try:
             hook(record)
         except Exception as exc:  # a broken sink must not lose the run
@@ -162,8 +169,8 @@ def make_start(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]
     return start
 
 
-def make_planner(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]]:
-    def planner(state: AgentState) -> dict[str, Any]:
+def make_planner(settings: AgentSettings) -> Callable[[AgentState, RunnableConfig], dict[str, Any]]:
+    def planner(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         model, tools, _ = settings.resolve()
         turns = state.get("planner_turns", 0) + 1
         calls = state.get("calls") or []
@@ -198,7 +205,7 @@ def make_planner(settings: AgentSettings) -> Callable[[AgentState], dict[str, An
         if first.is_answer:
             text = str(first.args["text"])
             record = _record(state, pending, Observation(tool="answer", text=text), len(state.get("steps") or []) + 1)
-            _call_hooks(settings, record)
+            _call_hooks(settings, record, config)
             _emit({"type": "answer", "text": text})
             return _finish(state, **update, answer=text, status="answered",
                            steps=[record.model_dump(mode="json")])
@@ -252,8 +259,8 @@ def _approval(pending: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         request = {**request, "error": f"unknown approval decision: {decision!r}"}
 
 
-def make_tools_node(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]]:
-    def tools_node(state: AgentState) -> dict[str, Any]:
+def make_tools_node(settings: AgentSettings) -> Callable[[AgentState, RunnableConfig], dict[str, Any]]:
+    def tools_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         _, tools, runner = settings.resolve()
         pending = dict(state["pending"] or {})
         if settings.approve:
@@ -274,7 +281,7 @@ def make_tools_node(settings: AgentSettings) -> Callable[[AgentState], dict[str,
         calls = state.get("calls") or []
         step = len(state.get("steps") or []) + 1
         record = _record(state, pending, obs, step)
-        _call_hooks(settings, record)
+        _call_hooks(settings, record, config)
         new_refs = []
         for path in obs.images:
             try:

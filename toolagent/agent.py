@@ -54,11 +54,47 @@ def _inputs(question: str, images: Sequence[str], files: Sequence[str], task_id:
             "task_id": task_id, "ground_truth": ground_truth}
 
 
-def _config(run_id: str | None, max_steps: int, checkpointer: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {"recursion_limit": 6 * max_steps + 20}
-    if checkpointer is not None:
-        config["configurable"] = {"thread_id": run_id or uuid.uuid4().hex}
-    return config
+def _config(thread_id: str | None, feedback: FeedbackHook | Iterable[FeedbackHook] | None) -> dict[str, Any]:
+    from toolagent.graphs.builder import FEEDBACK_KEY
+
+    configurable: dict[str, Any] = {}
+    if thread_id is not None:
+        configurable["thread_id"] = thread_id
+    if feedback is not None:
+        configurable[FEEDBACK_KEY] = feedback
+    return {"configurable": configurable} if configurable else {}
+
+
+def _has_checkpointer(agent: Any) -> bool:
+    return getattr(getattr(agent, "bound", agent), "checkpointer", None) is not None
+
+
+def invoke_agent(agent: Any, question: str, images: Sequence[str] = (), *,
+                 feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, task_id: str | None = None,
+                 ground_truth: Any = None, files: Sequence[str] = (), run_id: str | None = None,
+                 model_name: str = "", graph: str = "tracer1") -> RunResult:
+    """Run one question through an already compiled agent (reuse one graph for many tasks).
+
+    ``feedback`` hooks apply to this run only. With a checkpointer, ``run_id`` is the thread id, and a run that
+    was interrupted mid-way resumes from its last checkpoint instead of starting again."""
+    thread = (run_id or uuid.uuid4().hex) if _has_checkpointer(agent) else None
+    config = _config(thread, feedback)
+    resume = thread is not None and bool(agent.get_state(config).next)
+    state = agent.invoke(None if resume else _inputs(question, images, files, task_id, ground_truth), config)
+    return result_from_state(state, model=model_name, graph=graph)
+
+
+async def ainvoke_agent(agent: Any, question: str, images: Sequence[str] = (), *,
+                        feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, task_id: str | None = None,
+                        ground_truth: Any = None, files: Sequence[str] = (), run_id: str | None = None,
+                        model_name: str = "", graph: str = "tracer1") -> RunResult:
+    """Async twin of invoke_agent."""
+    thread = (run_id or uuid.uuid4().hex) if _has_checkpointer(agent) else None
+    config = _config(thread, feedback)
+    resume = thread is not None and bool((await agent.aget_state(config)).next)
+    state = await agent.ainvoke(None if resume else _inputs(question, images, files, task_id, ground_truth),
+                                config)
+    return result_from_state(state, model=model_name, graph=graph)
 
 
 def run_agent(question: str, images: Sequence[str] = (), *, model: BaseChatModel | str = "embedded",
@@ -72,13 +108,11 @@ def run_agent(question: str, images: Sequence[str] = (), *, model: BaseChatModel
     With a ``checkpointer`` and a ``run_id`` (the thread id) whose run was interrupted mid-way, the run resumes
     from its last checkpoint instead of starting again.
     """
-    agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps, feedback=feedback,
+    agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps,
                         tool_config=tool_config, extra_instructions=extra_instructions, checkpointer=checkpointer,
                         base_url=base_url, **kwargs)
-    config = _config(run_id, max_steps, checkpointer)
-    resume = checkpointer is not None and bool(agent.get_state(config).next)
-    state = agent.invoke(None if resume else _inputs(question, images, files, task_id, ground_truth), config)
-    return result_from_state(state, model=_model_name(model), graph=graph)
+    return invoke_agent(agent, question, images, feedback=feedback, task_id=task_id, ground_truth=ground_truth,
+                        files=files, run_id=run_id, model_name=_model_name(model), graph=graph)
 
 
 async def arun_agent(question: str, images: Sequence[str] = (), *, model: BaseChatModel | str = "embedded",
@@ -88,11 +122,9 @@ async def arun_agent(question: str, images: Sequence[str] = (), *, model: BaseCh
                      files: Sequence[str] = (), extra_instructions: str | None = None, run_id: str | None = None,
                      checkpointer: Any = None, base_url: str | None = None, **kwargs: Any) -> RunResult:
     """Async twin of run_agent."""
-    agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps, feedback=feedback,
+    agent = build_agent(model, tools, graph=graph, horizon=horizon, max_steps=max_steps,
                         tool_config=tool_config, extra_instructions=extra_instructions, checkpointer=checkpointer,
                         base_url=base_url, **kwargs)
-    config = _config(run_id, max_steps, checkpointer)
-    resume = checkpointer is not None and bool((await agent.aget_state(config)).next)
-    state = await agent.ainvoke(None if resume else _inputs(question, images, files, task_id, ground_truth),
-                                config)
-    return result_from_state(state, model=_model_name(model), graph=graph)
+    return await ainvoke_agent(agent, question, images, feedback=feedback, task_id=task_id,
+                               ground_truth=ground_truth, files=files, run_id=run_id, model_name=_model_name(model),
+                               graph=graph)

@@ -30,7 +30,7 @@ class GaiaBench(Bench):
     def run_task(self, task: GaiaTask) -> dict[str, Any]:
         result = run_agent_task(self.job, task_id=task.task_id, question=task.question, images=task.images,
                                 files=task.files, ground_truth=task.final_answer if task.has_truth else None,
-                                extra_instructions=GAIA_INSTRUCTIONS)
+                                extra_instructions=GAIA_INSTRUCTIONS, pool=self.agents)
         model_answer = extract_final_answer(result.answer)
         correct = question_scorer(model_answer, task.final_answer) if task.has_truth and result.answer else (
             False if task.has_truth else None)

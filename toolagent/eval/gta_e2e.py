@@ -64,7 +64,7 @@ class GtaE2EBench(GtaBase):
         config = self.job.tool_config()
         tools = self.sample_tools(task, config, available_only=True)
         result = run_agent_task(self.job, task_id=task.task_id, question=task.query, images=task.images, files=[],
-                                ground_truth=task.gt_answer, tools=tools, tool_config=config)
+                                ground_truth=task.gt_answer, tools=tools, tool_config=config, pool=self.agents)
         pred_calls = [{"name": s.executed.tool,
                        "arguments": normalize_pred_args(s.executed.args, s.executed.tool, self.data, task),
                        "error": s.observation.error}

@@ -86,11 +86,28 @@ def feedback_path(job: EvalJob, task_id: str) -> Path:
     return job.path / "feedback" / f"{safe_name(task_id)}.jsonl"
 
 
+class AgentPool:
+    """Compiled agents reused across the tasks of one job, one per (tool set, instructions).
+
+    A compiled graph holds no run state (each invocation has its own state, workspace and feedback hooks), so
+    reuse is safe under concurrency; it saves compiling the graph and rendering the tool schemas per task."""
+
+    def __init__(self) -> None:
+        self._agents: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], build: Any) -> Any:
+        with self._lock:
+            if key not in self._agents:
+                self._agents[key] = build()
+            return self._agents[key]
+
+
 def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[str], files: list[str],
                    ground_truth: Any, tools: list[Any] | None = None, extra_instructions: str | None = None,
-                   tool_config: Any = None) -> Any:
+                   tool_config: Any = None, pool: AgentPool | None = None) -> Any:
     """Run the agent on one task with its own feedback log, under the task timeout. Returns a RunResult."""
-    from toolagent.agent import arun_agent
+    from toolagent.agent import ainvoke_agent, build_agent
     from toolagent.feedback import JSONLFeedbackSink
 
     log = feedback_path(job, task_id)
@@ -100,10 +117,16 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
     kwargs: dict[str, Any] = {}
     if job.multimodal is not None:
         kwargs["multimodal"] = job.multimodal
-    coro = arun_agent(question, images, model=model, tools=tools, graph=job.graph, horizon=job.horizon,
-                      max_steps=job.max_steps, feedback=sink, task_id=task_id, ground_truth=ground_truth,
-                      tool_config=tool_config or job.tool_config(), files=files,
-                      extra_instructions=extra_instructions, **kwargs)
+
+    def build() -> Any:
+        return build_agent(model, tools, graph=job.graph, horizon=job.horizon, max_steps=job.max_steps,
+                           tool_config=tool_config or job.tool_config(), extra_instructions=extra_instructions,
+                           **kwargs)
+
+    key = (tuple(t.name for t in tools) if tools is not None else None, extra_instructions)
+    agent = (pool or AgentPool()).get(key, build)
+    coro = ainvoke_agent(agent, question, images, feedback=sink, task_id=task_id, ground_truth=ground_truth,
+                         files=files, model_name=job.model, graph=job.graph)
 
     async def bounded() -> Any:
         try:
@@ -138,6 +161,7 @@ class Bench:
 
     def __init__(self, job: EvalJob) -> None:
         self.job = job
+        self.agents = AgentPool()
 
     def tasks(self) -> list[Any]:  # pragma: no cover - abstract
         raise NotImplementedError

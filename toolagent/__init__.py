@@ -32,6 +32,8 @@ _EXPORTS: dict[str, str] = {
     "run_agent": "toolagent.agent",
     "arun_agent": "toolagent.agent",
     "build_agent": "toolagent.agent",
+    "invoke_agent": "toolagent.agent",
+    "ainvoke_agent": "toolagent.agent",
     "RunResult": "toolagent.records",
     "Forecast": "toolagent.records",
     "PlanStep": "toolagent.records",
@@ -63,6 +65,7 @@ __all__ = [
     "ToolagentError",
     "__version__",
     "agent_input",
+    "ainvoke_agent",
     "answer_chain",
     "answer_text",
     "approval_request",
@@ -74,6 +77,7 @@ __all__ = [
     "create_tracer1_agent",
     "edit",
     "extract_answer",
+    "invoke_agent",
     "pending_approval",
     "read_feedback",
     "resolve_model",
@@ -97,7 +101,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real names
-    from toolagent.agent import arun_agent, build_agent, run_agent
+    from toolagent.agent import ainvoke_agent, arun_agent, build_agent, invoke_agent, run_agent
     from toolagent.embed.approval import approval_request, approve, edit, pending_approval, stop
     from toolagent.embed.factory import answer_text, create_react_baseline, create_tracer1_agent, result_of
     from toolagent.embed.wrap import agent_input, answer_chain, as_tool, extract_answer

@@ -39,20 +39,39 @@ def _short(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: worked examples for the prompt: (needs a tool, needs images, think, thought, first step args, instruction)
+_EXAMPLES = (
+    ("ocr", True, "I need the total printed on the receipt, so I read the receipt first.",
+     "Read the receipt, then report its total.", {"image": "receipt.png"}, "read every line of the receipt"),
+    ("calculator", False, "This needs exact arithmetic, so I use the calculator.",
+     "Compute the product, then report it.", {"expression": "12 * 7"}, "multiply 12 by 7"),
+)
+
+
+def _example(tool: str, args: dict[str, Any], think: str, thought: str, instruction: str, react: bool) -> str:
+    first = {"expect": "the tool's result", "tool": tool, "args": args, "instruction": instruction,
+             "status": "not done"}
+    plan = [first] if react else [first, {"expect": "the final answer", "tool": ANSWER_TOOL,
+                                          "args": {"text": "<answer from the result>"},
+                                          "instruction": "report the answer", "status": "done"}]
+    return f"<think>{think}</think>\n<answer>{json.dumps({'thought': thought, 'plan': plan})}</answer>"
+
+
 class ToolMenu(BaseModel):
     """The tools as the planner sees them, rendered once per tool set (schema generation is not free)."""
 
     text: str
-    example_tool: str
-    example_args: str
+    #: worked examples keyed by "<mode>/<images|text>", built from tools that are really offered
+    examples: dict[str, str]
 
     @classmethod
     def of(cls, tools: list[BaseTool]) -> ToolMenu:
         from toolagent.tools.base import tool_schema
 
         lines = []
-        schemas = [tool_schema(tool) for tool in tools]
-        for tool, schema in zip(tools, schemas):
+        schemas = {tool.name: tool_schema(tool) for tool in tools}
+        for tool in tools:
+            schema = schemas[tool.name]
             props = {
                 key: {k: v for k, v in spec.items() if k in ("type", "description", "enum", "default", "items")}
                 for key, spec in schema.get("properties", {}).items()
@@ -60,16 +79,23 @@ class ToolMenu(BaseModel):
             args = {"properties": props, "required": schema.get("required", [])}
             description = " ".join((tool.description or "").split())
             lines.append(f"- {tool.name}: {description} args: {json.dumps(args, ensure_ascii=False)}")
-        example_tool, example_args = ANSWER_TOOL, '{"text": "..."}'
-        names = [t.name for t in tools]
-        ocr = next((n for n in ("ocr", "OCR") if n in names), None)
-        if ocr:
-            example_tool, example_args = ocr, '{"image": "receipt.png"}'
-        elif tools:
-            example_tool = tools[0].name
-            example_args = json.dumps({key: "..." for key in list(schemas[0].get("properties", {}))[:2]})
+        examples = {}
+        for mode in ("tracer1", "react"):
+            for images in (True, False):
+                chosen = next((e for e in _EXAMPLES if e[0] in schemas and (images or not e[1])), None)
+                if chosen is None and tools:
+                    required = schemas[tools[0].name].get("required", [])
+                    chosen = (tools[0].name, False, f"I start with {tools[0].name}.", f"Use {tools[0].name} first.",
+                              {key: "..." for key in required}, f"call {tools[0].name}")
+                if chosen is None:
+                    text = _example(ANSWER_TOOL, {"text": "<answer>"}, "No tool is needed.", "Answer directly.",
+                                    "answer", True).replace('"not done"', '"done"')
+                else:
+                    name, _, think, thought, args, instruction = chosen
+                    text = _example(name, args, think, thought, instruction, mode == "react")
+                examples[f"{mode}/{'images' if images else 'text'}"] = text
         return cls(text="\n".join(lines) if lines else "(no tools are available; answer directly)",
-                   example_tool=example_tool, example_args=example_args)
+                   examples=examples)
 
 
 def history_line(step: int, call: ToolCall, obs: Observation) -> str:
@@ -110,7 +136,7 @@ def planner_messages(*, question: str, images: list[ImageRef], history: list[str
     """The planner prompt: system (tools, format, rules) + one user turn (question, images, history, output)."""
     menu = tools if isinstance(tools, ToolMenu) else ToolMenu.of(tools)
     system = _template("react_system.txt" if mode == "react" else "planner_system.txt").format(
-        horizon=horizon, tools=menu.text, example_tool=menu.example_tool, example_args=menu.example_args,
+        horizon=horizon, tools=menu.text, example=menu.examples[f"{mode}/{'images' if images else 'text'}"],
         extra=(extra_instructions.strip() + "\n") if extra_instructions else "")
     image_text = ""
     if images:

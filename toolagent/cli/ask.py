@@ -83,11 +83,12 @@ def ask(
         from toolagent.cli.render import LiveView
 
         view, state = LiveView(console), {}
-        for mode, chunk in agent.stream(inputs, run_config, stream_mode=["custom", "values"]):
-            if mode == "custom":
-                view(chunk)
-            else:
-                state = chunk
+        with console.status("[dim]working (the planner forecasts, then the first step runs)…[/dim]"):
+            for mode, chunk in agent.stream(inputs, run_config, stream_mode=["custom", "values"]):
+                if mode == "custom":
+                    view(chunk)
+                else:
+                    state = chunk
     result = result_from_state(state, model=model, graph=graph)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")

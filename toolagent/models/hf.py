@@ -252,6 +252,8 @@ class HFChatModel(BaseChatModel):
     def _load_locked(self) -> None:
         import transformers
 
+        transformers.utils.logging.disable_progress_bar()  # no "Loading weights" bars in the CLI's output
+
         device, dtype = self._torch_settings()
         path = self.model_path
         if self.is_multimodal:

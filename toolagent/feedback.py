@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from toolagent.errors import BadInput
 from toolagent.records import StepRecord
 
 FeedbackHook = Callable[[StepRecord], None]
@@ -30,18 +34,30 @@ class JSONLFeedbackSink:
                 os.fsync(handle.fileno())
 
 
+def iter_feedback(path: str | Path) -> Iterator[StepRecord]:
+    """Records of a feedback log, in order. A torn last line (a crash mid-write) is skipped; a bad line anywhere
+    else raises BadInput naming the file and line."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise BadInput(f"feedback log not found: {file}")
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield StepRecord.model_validate(json.loads(line))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            if number == len(lines):
+                return  # torn last line
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
+            raise BadInput(f"{file}:{number}: not a StepRecord line ({reason})") from None
+
+
 def read_feedback(path: str | Path) -> list[StepRecord]:
-    """Read a feedback log, tolerating a torn last line (a crash mid-write)."""
-    records: list[StepRecord] = []
-    with Path(path).open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            try:
-                records.append(StepRecord.model_validate_json(line))
-            except ValueError:
-                continue
-    return records
+    """All records of a feedback log (see iter_feedback)."""
+    return list(iter_feedback(path))
 
 
 def as_hooks(feedback: FeedbackHook | Iterable[FeedbackHook] | None) -> tuple[FeedbackHook, ...]:

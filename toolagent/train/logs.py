@@ -5,33 +5,13 @@ A torn last line (a crash mid-write) is skipped; a bad line anywhere else is a B
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from toolagent.errors import BadInput
+from toolagent.feedback import iter_feedback as iter_records
 from toolagent.records import StepRecord
 
-
-def iter_records(path: str | Path) -> Iterator[StepRecord]:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise BadInput(f"feedback log not found: {file}")
-    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield StepRecord.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            if number == len(lines):
-                return  # torn last line
-            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
-            raise BadInput(f"{file}:{number}: not a StepRecord line ({reason})") from None
+__all__ = ["iter_records", "read_records"]
 
 
 def read_records(paths: Iterable[str | Path]) -> list[StepRecord]:

@@ -86,6 +86,21 @@ def run_prebuilt(steps: int) -> float:
     return elapsed
 
 
+def run_prebuilt_react(steps: int) -> float:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from langgraph.prebuilt import create_react_agent
+
+        agent = create_react_agent(_ToolCallingFake(steps=steps), [noop])
+    start = time.perf_counter()
+    state = agent.invoke({"messages": [("user", "go")]}, {"recursion_limit": 10 * steps})
+    elapsed = time.perf_counter() - start
+    assert sum(1 for m in state["messages"] if m.type == "tool") == steps
+    return elapsed
+
+
 def run_plain_loop(steps: int) -> float:
     replies = [_forecast(i, False) for i in range(steps)] + [_forecast(steps, True)]
     start = time.perf_counter()
@@ -122,6 +137,7 @@ def main() -> None:
     results = {
         "toolagent tracer1 graph": _per_step_us(run_tracer1, args.steps, args.repeats),
         "LangGraph prebuilt agent (create_agent)": _per_step_us(run_prebuilt, args.steps, args.repeats),
+        "langgraph.prebuilt.create_react_agent": _per_step_us(run_prebuilt_react, args.steps, args.repeats),
         "plain Python loop": _per_step_us(run_plain_loop, args.steps, args.repeats),
     }
     peer = results["LangGraph prebuilt agent (create_agent)"]

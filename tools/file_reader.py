@@ -302,7 +302,7 @@ def resolve_file(ref: str, ctx: ToolContext) -> Path:
     candidate = Path(ref).expanduser()
     if candidate.is_file():
         return candidate.resolve()
-    known = [Path(p) for p in [*getattr(ctx, "files", []), *ctx.images]]
+    known = [Path(p) for p in [*ctx.files, *ctx.images]]
     for path in known:
         if path.name == candidate.name and path.is_file():
             return path

@@ -37,7 +37,7 @@ from toolagent.tools.base import ToolContext, run_tool
 from toolagent.tools.config import ToolConfig
 
 Mode = Literal["tracer1", "react"]
-TERMINAL = {"answered", "max_steps", "repetition", "planner_error", "stopped", "error"}
+TERMINAL = {"answered", "max_steps", "repetition", "planner_error", "stopped", "timeout", "error"}
 
 
 def call_key(tool: str, args: dict[str, Any]) -> str:
@@ -124,6 +124,15 @@ def _emit(event: dict[str, Any]) -> None:
 #: per-invocation feedback hooks: ``config={"configurable": {FEEDBACK_KEY: hook_or_hooks}}`` (lets one compiled
 #: graph serve many tasks, each with its own log; callables never enter checkpoint metadata)
 FEEDBACK_KEY = "toolagent_feedback"
+#: per-invocation deadline (epoch seconds): the run ends with status "timeout" at the next step boundary after it
+DEADLINE_KEY = "toolagent_deadline"
+
+
+def _past_deadline(state: AgentState, config: RunnableConfig) -> dict[str, Any] | None:
+    deadline = (config.get("configurable") or {}).get(DEADLINE_KEY)
+    if deadline is not None and time.time() > float(deadline):
+        return _finish(state, status="timeout", error="the run passed its deadline")
+    return None
 
 
 def _call_hooks(settings: AgentSettings, record: StepRecord, config: RunnableConfig) -> None:
@@ -171,6 +180,8 @@ def make_start(settings: AgentSettings) -> Callable[[AgentState], dict[str, Any]
 
 def make_planner(settings: AgentSettings) -> Callable[[AgentState, RunnableConfig], dict[str, Any]]:
     def planner(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        if (late := _past_deadline(state, config)) is not None:
+            return late
         model, tools, _ = settings.resolve()
         turns = state.get("planner_turns", 0) + 1
         calls = state.get("calls") or []
@@ -261,6 +272,8 @@ def _approval(pending: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def make_tools_node(settings: AgentSettings) -> Callable[[AgentState, RunnableConfig], dict[str, Any]]:
     def tools_node(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        if (late := _past_deadline(state, config)) is not None:
+            return late
         _, tools, runner = settings.resolve()
         pending = dict(state["pending"] or {})
         if settings.approve:

@@ -54,14 +54,17 @@ def _inputs(question: str, images: Sequence[str], files: Sequence[str], task_id:
             "task_id": task_id, "ground_truth": ground_truth}
 
 
-def _config(thread_id: str | None, feedback: FeedbackHook | Iterable[FeedbackHook] | None) -> dict[str, Any]:
-    from toolagent.graphs.builder import FEEDBACK_KEY
+def _config(thread_id: str | None, feedback: FeedbackHook | Iterable[FeedbackHook] | None,
+            deadline: float | None = None) -> dict[str, Any]:
+    from toolagent.graphs.builder import DEADLINE_KEY, FEEDBACK_KEY
 
     configurable: dict[str, Any] = {}
     if thread_id is not None:
         configurable["thread_id"] = thread_id
     if feedback is not None:
         configurable[FEEDBACK_KEY] = feedback
+    if deadline is not None:
+        configurable[DEADLINE_KEY] = deadline
     return {"configurable": configurable} if configurable else {}
 
 
@@ -72,13 +75,14 @@ def _has_checkpointer(agent: Any) -> bool:
 def invoke_agent(agent: Any, question: str, images: Sequence[str] = (), *,
                  feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, task_id: str | None = None,
                  ground_truth: Any = None, files: Sequence[str] = (), run_id: str | None = None,
-                 model_name: str = "", graph: str = "tracer1") -> RunResult:
+                 model_name: str = "", graph: str = "tracer1", deadline: float | None = None) -> RunResult:
     """Run one question through an already compiled agent (reuse one graph for many tasks).
 
-    ``feedback`` hooks apply to this run only. With a checkpointer, ``run_id`` is the thread id, and a run that
-    was interrupted mid-way resumes from its last checkpoint instead of starting again."""
+    ``feedback`` hooks apply to this run only. ``deadline`` (epoch seconds) ends the run with status "timeout" at
+    the next step boundary after it. With a checkpointer, ``run_id`` is the thread id, and a run that was
+    interrupted mid-way resumes from its last checkpoint instead of starting again."""
     thread = (run_id or uuid.uuid4().hex) if _has_checkpointer(agent) else None
-    config = _config(thread, feedback)
+    config = _config(thread, feedback, deadline)
     resume = thread is not None and bool(agent.get_state(config).next)
     state = agent.invoke(None if resume else _inputs(question, images, files, task_id, ground_truth), config)
     return result_from_state(state, model=model_name, graph=graph)
@@ -87,10 +91,10 @@ def invoke_agent(agent: Any, question: str, images: Sequence[str] = (), *,
 async def ainvoke_agent(agent: Any, question: str, images: Sequence[str] = (), *,
                         feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, task_id: str | None = None,
                         ground_truth: Any = None, files: Sequence[str] = (), run_id: str | None = None,
-                        model_name: str = "", graph: str = "tracer1") -> RunResult:
+                        model_name: str = "", graph: str = "tracer1", deadline: float | None = None) -> RunResult:
     """Async twin of invoke_agent."""
     thread = (run_id or uuid.uuid4().hex) if _has_checkpointer(agent) else None
-    config = _config(thread, feedback)
+    config = _config(thread, feedback, deadline)
     resume = thread is not None and bool((await agent.aget_state(config)).next)
     state = await agent.ainvoke(None if resume else _inputs(question, images, files, task_id, ground_truth),
                                 config)

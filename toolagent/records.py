@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 ANSWER_TOOL = "answer"
 
 StepStatus = Literal["not done", "done"]
-RunStatus = Literal["answered", "max_steps", "repetition", "planner_error", "stopped", "error", "running"]
+RunStatus = Literal["answered", "max_steps", "repetition", "planner_error", "stopped", "timeout", "error", "running"]
 
 
 class PlanStep(BaseModel):

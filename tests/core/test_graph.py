@@ -220,3 +220,16 @@ def test_a_new_question_on_the_same_thread_starts_clean(calculator) -> None:
     second = result_from_state(agent.invoke({"question": "two"}, config))
     assert len(first.steps) == len(second.steps) == 1 and second.question == "two"
     assert json.loads(second.model_dump_json())["forecasts"][0]["plan"][0]["tool"] == "answer"
+
+
+def test_a_deadline_ends_the_run_at_the_next_step_boundary(calculator) -> None:
+    import time
+
+    from toolagent.agent import invoke_agent
+
+    model = ScriptedChatModel(policy=lambda m: reply(step("calculator", {"expression": "1+1"}), answer_step("2")),
+                              latency_s=0.2)
+    agent = build_agent(model, [calculator])
+    result = invoke_agent(agent, "1+1?", deadline=time.time() + 0.1)
+    assert result.status == "timeout" and result.steps == []  # the planned step was never executed
+    assert len(result.forecasts) == 1

@@ -6,9 +6,9 @@ nothing is shared between tasks except the stateless chat model) and aggregates 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,7 +107,7 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
                    ground_truth: Any, tools: list[Any] | None = None, extra_instructions: str | None = None,
                    tool_config: Any = None, pool: AgentPool | None = None) -> Any:
     """Run the agent on one task with its own feedback log, under the task timeout. Returns a RunResult."""
-    from toolagent.agent import ainvoke_agent, build_agent
+    from toolagent.agent import build_agent, invoke_agent
     from toolagent.feedback import JSONLFeedbackSink
 
     log = feedback_path(job, task_id)
@@ -125,16 +125,14 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
 
     key = (tuple(t.name for t in tools) if tools is not None else None, extra_instructions)
     agent = (pool or AgentPool()).get(key, build)
-    coro = ainvoke_agent(agent, question, images, feedback=sink, task_id=task_id, ground_truth=ground_truth,
-                         files=files, model_name=job.model, graph=job.graph)
-
-    async def bounded() -> Any:
-        try:
-            return await asyncio.wait_for(coro, timeout=job.task_timeout)
-        except TimeoutError:
-            raise TaskTimeout(f"timed out after {job.task_timeout:g} s") from None
-
-    return asyncio.run(bounded())
+    # synchronous on this worker thread (no event loop per task); the deadline stops the graph at the next step
+    # boundary, and the executor writes the timeout row at the deadline even if a model call hangs
+    deadline = time.time() + job.task_timeout
+    result = invoke_agent(agent, question, images, feedback=sink, task_id=task_id, ground_truth=ground_truth,
+                          files=files, model_name=job.model, graph=job.graph, deadline=deadline)
+    if result.status == "timeout" or time.time() > deadline:  # an answer that came too late is a timeout too
+        raise TaskTimeout(f"timed out after {job.task_timeout:g} s")
+    return result
 
 
 def step_summary(result: Any) -> dict[str, Any]:

@@ -313,29 +313,40 @@ def make_tools_node(settings: AgentSettings) -> Callable[[AgentState, RunnableCo
     return tools_node
 
 
-def _after_planner(state: AgentState) -> str:
-    if state.get("status") in TERMINAL:
+def _routed(node: Callable[..., dict[str, Any]], route: Callable[[dict[str, Any]], str]) -> Callable[..., Any]:
+    """Wrap a node so it returns Command(update, goto): routing without a separate branch runnable per step."""
+    from langgraph.types import Command
+
+    def routed(state: AgentState, config: RunnableConfig) -> Any:
+        update = node(state, config)
+        return Command(update=update, goto=route(update))
+
+    routed.__name__ = getattr(node, "__name__", "node")
+    return routed
+
+
+def _after_planner(update: dict[str, Any]) -> str:
+    if update.get("status") in TERMINAL:
         return END
-    return "tools" if state.get("pending") else "planner"
+    return "tools" if update.get("pending") else "planner"
 
 
-def _after_tools(state: AgentState) -> str:
-    return END if state.get("status") in TERMINAL else "planner"
+def _after_tools(update: dict[str, Any]) -> str:
+    return END if update.get("status") in TERMINAL else "planner"
 
 
-def _after_start(state: AgentState) -> str:
-    return END if state.get("status") in TERMINAL else "planner"
+def _after_start(update: dict[str, Any]) -> str:
+    return END if update.get("status") in TERMINAL else "planner"
 
 
 def build_graph(settings: AgentSettings, checkpointer: Any = None, name: str | None = None) -> Any:
     """Compile the agent graph (a LangGraph Runnable)."""
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
-    graph.add_node("start", make_start(settings))
-    graph.add_node("planner", make_planner(settings))
-    graph.add_node("tools", make_tools_node(settings))
+    start = make_start(settings)
+    graph.add_node("start", _routed(lambda state, config: start(state), _after_start), destinations=("planner", END))
+    graph.add_node("planner", _routed(make_planner(settings), _after_planner),
+                   destinations=("tools", "planner", END))
+    graph.add_node("tools", _routed(make_tools_node(settings), _after_tools), destinations=("planner", END))
     graph.add_edge(START, "start")
-    graph.add_conditional_edges("start", _after_start, ["planner", END])
-    graph.add_conditional_edges("planner", _after_planner, ["tools", "planner", END])
-    graph.add_conditional_edges("tools", _after_tools, ["planner", END])
     compiled = graph.compile(checkpointer=checkpointer, name=name or settings.mode)
     return compiled.with_config(recursion_limit=6 * settings.max_steps + 20)

@@ -65,6 +65,8 @@ class AgentSettings:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _resolved: tuple[Any, dict[str, BaseTool], Callable[..., Observation]] | None = field(
         default=None, repr=False)
+    #: the tools as the planner prompt shows them (rendered once, on resolve)
+    menu: ToolMenu | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.horizon <= 10:
@@ -93,13 +95,10 @@ class AgentSettings:
         if self.multimodal and config.vlm_model is None and not config.vlm:
             config = config.model_copy(update={"vlm_model": model})
         tools = self.tools if self.tools is not None else available_tools(build_tools(config))
-        runner: Callable[..., Observation] = run_tool
-        if config.cache_mode != "off":
-            from toolagent.tools.cache import ToolCache
-            from toolagent.config import home
+        from toolagent.tools.cache import cache_from_config
 
-            cache = ToolCache(config.cache_dir or home() / "tool-cache", config.cache_mode)
-            runner = cache.call
+        cache = cache_from_config(config)
+        runner: Callable[..., Observation] = cache.call if cache is not None else run_tool
         horizon = 1 if self.mode == "react" else self.horizon
         planner_model = with_json_mode(model, lambda: forecast_schema(list(tools), horizon)) if self.json_mode \
             else model
@@ -193,7 +192,7 @@ def make_planner(settings: AgentSettings) -> Callable[[AgentState, RunnableConfi
         notices = state.get("notices") or []
         messages = planner_messages(
             question=state["question"], images=refs, history=state.get("history") or [],
-            observation=format_observation(obs) if obs else None, tools=settings.menu,
+            observation=format_observation(obs) if obs else None, tools=settings.menu or list(tools.values()),
             horizon=1 if settings.mode == "react" else settings.horizon, multimodal=bool(settings.multimodal),
             notices=notices, files=state.get("files") or [], extra_instructions=settings.extra_instructions,
             mode=settings.mode)

@@ -8,9 +8,12 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-if ! command -v tesseract >/dev/null; then
+APT=()
+command -v tesseract >/dev/null || APT+=(tesseract-ocr)
+"$PY" -c "import ensurepip, venv" 2>/dev/null || APT+=(python3-venv)   # Debian splits venv out of python3
+if [ ${#APT[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq tesseract-ocr >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate

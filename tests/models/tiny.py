@@ -5,7 +5,7 @@ template; ``build_tiny_vlm(dir)`` saves a Llava model (tiny CLIP vision tower + 
 LlavaProcessor (CLIP image processor with explicit sizes + the same tokenizer with an ``<image>`` token).
 Their answers are meaningless; they exercise the real tokenizer/processor/generate path.
 
-Test files import this module by path (``load_tiny()``) so it works whatever pytest's import mode is.
+Test files import it as ``from tests.models import tiny``.
 """
 
 from __future__ import annotations

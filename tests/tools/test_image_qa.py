@@ -4,11 +4,8 @@ inspects the image it receives (crop path); availability, bad images, answer par
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from langchain_core.messages import BaseMessage
@@ -25,28 +22,19 @@ from toolagent.tools.image_qa import (
     question_for,
 )
 
+from tests.models import tiny
 from toolagent.models.hf import HFChatModel
 from toolagent.models.scripted import ScriptedChatModel
 
 
-def _tiny() -> Any:
-    name = "toolagent_tests_tiny"  # same module name as tests/models/conftest.py uses
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "models" / "tiny.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="module")
 def vlm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny().build_tiny_vlm(tmp_path_factory.mktemp("qa-vlm"))
+    return tiny.build_tiny_vlm(tmp_path_factory.mktemp("qa-vlm"))
 
 
 @pytest.fixture(scope="module")
 def tiny_text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _tiny().build_tiny_llm(tmp_path_factory.mktemp("qa-llm"))
+    return tiny.build_tiny_llm(tmp_path_factory.mktemp("qa-llm"))
 
 
 @pytest.fixture()

@@ -47,6 +47,16 @@ def summarize(job: EvalJob, bench: Bench, rows: list[dict[str, Any]]) -> dict[st
     return summary
 
 
+def _save(fig: Any, folder: Path, name: str) -> str:
+    """Write a finished figure as a PNG, free it, and return its file name."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(folder / name, dpi=100)
+    plt.close(fig)
+    return name
+
+
 def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], folder: Path) -> list[str]:
     import matplotlib
 
@@ -64,10 +74,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
         ax.bar_label(bars, labels=[_fmt(v) for v in values.values()])
         ax.set_ylim(0, 105)
         ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(folder / "accuracy.png", dpi=100)
-        plt.close(fig)
-        written.append("accuracy.png")
+        written.append(_save(fig, folder, "accuracy.png"))
     steps = [int(r.get("steps") or 0) for r in rows if r.get("status") == "ok"]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     if steps:
@@ -77,10 +84,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Steps per task")
-    fig.tight_layout()
-    fig.savefig(folder / "steps_hist.png", dpi=100)
-    plt.close(fig)
-    written.append("steps_hist.png")
+    written.append(_save(fig, folder, "steps_hist.png"))
     usage = summary["tool_usage"]
     fig, ax = plt.subplots(figsize=(6, max(2.5, 0.35 * len(usage) + 1)))
     if usage:
@@ -89,10 +93,7 @@ def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], fo
     ax.set_xlabel("calls")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Tool usage")
-    fig.tight_layout()
-    fig.savefig(folder / "tool_usage.png", dpi=100)
-    plt.close(fig)
-    written.append("tool_usage.png")
+    written.append(_save(fig, folder, "tool_usage.png"))
     return written
 
 

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
@@ -30,13 +30,13 @@ from langgraph.graph import END, START, StateGraph
 from toolagent.errors import BadInput
 from toolagent.feedback import FeedbackHook, as_hooks
 from toolagent.images import load_image_ref
-from toolagent.planner import ToolMenu, format_observation, history_line, messages_for_log, plan, planner_messages
+from toolagent.planner import (Mode, ToolMenu, format_observation, history_line, messages_for_log, plan,
+                               planner_messages)
 from toolagent.records import ImageRef, Observation, PlannerInput, StepRecord, ToolCall
 from toolagent.state import AgentInput, AgentOutput, AgentState
 from toolagent.tools.base import ToolContext, run_tool
 from toolagent.tools.config import ToolConfig
 
-Mode = Literal["tracer1", "react"]
 TERMINAL = {"answered", "max_steps", "repetition", "planner_error", "stopped", "timeout", "error"}
 
 

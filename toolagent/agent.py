@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
 from toolagent.feedback import FeedbackHook
+from toolagent.planner import Mode as GraphKind
 from toolagent.records import Forecast, RunResult, StepRecord
 from toolagent.tools.config import ToolConfig
-
-GraphKind = Literal["tracer1", "react"]
 
 
 def build_agent(model: BaseChatModel | str = "embedded", tools: Sequence[BaseTool] | None = None, *,

@@ -17,18 +17,18 @@ from toolagent.records import Forecast
 
 _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 _ANSWER = re.compile(r"<answer>(.*?)(?:</answer>|$)", re.DOTALL | re.IGNORECASE)
-_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+_FENCE_OPEN = re.compile(r"```(?:json|JSON)?\s*")
 
 
 class ForecastParseError(ValueError):
     """The reply is not a valid forecast; the message says why (it is shown to the planner on re-ask)."""
 
 
-def _first_json_value(text: str) -> Any:
-    """Decode the first JSON object or array found in ``text``."""
+def _first_json_value(text: str, start: int = 0, stop: int | None = None) -> Any:
+    """Decode the first JSON object or array that starts in ``text[start:stop]`` (it may run past ``stop``)."""
     decoder = json.JSONDecoder(strict=False)  # tolerate raw control characters inside strings
-    for index, char in enumerate(text):
-        if char in "{[":
+    for index in range(start, len(text) if stop is None else min(stop, len(text))):
+        if text[index] in "{[":
             try:
                 value, _ = decoder.raw_decode(text, index)
             except json.JSONDecodeError:
@@ -44,10 +44,22 @@ def extract_json(text: str) -> Any:
     answer = _ANSWER.search(body)
     if answer:
         body = answer.group(1)
-    fence = _FENCE.search(body)
-    if fence:
-        body = fence.group(1)
-    return _first_json_value(body)
+    fence = _FENCE_OPEN.search(body)
+    if fence is None:
+        return _first_json_value(body)
+    # A JSON value opening before the first fence holds that fence in a string (a Solver's fenced code):
+    # take it whole. Otherwise the JSON is the fenced block's; decoding stops at its own end, so a fence
+    # inside its strings cannot cut it short.
+    try:
+        value = _first_json_value(body, 0, fence.start())
+    except ForecastParseError:
+        value = None
+    if isinstance(value, dict) or (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+        return value
+    try:
+        return _first_json_value(body, fence.end())
+    except ForecastParseError:
+        return _first_json_value(body)
 
 
 def thought_of(text: str) -> str:

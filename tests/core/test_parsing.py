@@ -58,3 +58,12 @@ def test_records_are_json_native_round_trip() -> None:
     assert again == forecast
     result = RunResult(run_id="r", question="q", forecasts=[forecast], status="answered", answer="1")
     assert RunResult.model_validate(json.loads(result.model_dump_json())).answered
+
+
+@pytest.mark.parametrize("style", ["answer", "fenced", "bare"])
+def test_fenced_code_inside_an_argument_is_not_taken_for_the_json_fence(style: str) -> None:
+    code = "```python\ndef solution():\n    return 2 + 2\n```"
+    text = reply(step("Solver", {"command": code}), answer_step("4"), style=style)
+    forecast = parse_forecast(text)
+    assert forecast.first.tool == "Solver" and forecast.first.args == {"command": code}
+    assert forecast.plan[-1].is_answer

@@ -10,6 +10,7 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 APT=()
 command -v tesseract >/dev/null || APT+=(tesseract-ocr)
+command -v chromium >/dev/null || APT+=(chromium)   # headless browser for the run-viewer tests and bench
 "$PY" -c "import ensurepip, venv" 2>/dev/null || APT+=(python3-venv)   # Debian splits venv out of python3
 if [ ${#APT[@]} -gt 0 ]; then
   $SUDO apt-get update -qq

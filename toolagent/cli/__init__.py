@@ -11,6 +11,7 @@ from toolagent import __version__
 from toolagent.cli.ask import ask
 from toolagent.cli.setup_cmd import setup
 from toolagent.cli.tools_cmd import tool, tools
+from toolagent.cli.view_cmd import view
 
 app = typer.Typer(name="toolagent", no_args_is_help=True, add_completion=False,
                   help="Multimodal tool-use agents that plan ahead (TraceR1 anticipatory planning).")
@@ -18,6 +19,7 @@ app.command()(ask)
 app.command()(tools)
 app.command()(tool)
 app.command()(setup)
+app.command()(view)
 
 #: sub-command groups: (module, name, help)
 _GROUPS = (

@@ -36,6 +36,7 @@ def ask(
     graph: str = typer.Option("tracer1", "--graph", help="tracer1 (anticipatory) or react (baseline)."),
     as_json: bool = typer.Option(False, "--json", help="Print the RunResult as JSON on stdout, nothing else."),
     feedback_log: Path | None = typer.Option(None, "--feedback-log", help="Append one StepRecord per step (JSONL)."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the run as a self-contained HTML page."),
     search: str | None = typer.Option(None, "--search", help="web_search backend: ddgs, local or none."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Local corpus (folder or .jsonl) for web_search."),
     vlm: str | None = typer.Option(None, "--vlm", help="Model spec for image QA (a vision-language model)."),
@@ -90,6 +91,10 @@ def ask(
                 else:
                     state = chunk
     result = result_from_state(state, model=model, graph=graph)
+    if html:
+        from toolagent.view import write_result_html
+
+        sys.stderr.write(f"run page: {write_result_html(result, html)}\n")
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif not result.answered:

@@ -1,0 +1,223 @@
+"""Turn loaded rows and step records into what the templates show: task rows, timelines, plan divergences.
+
+Outcomes are uniform across benchmarks: ``correct`` / ``wrong`` / ``unscored`` for finished tasks, ``timeout``
+and ``error`` for the others. GAIA rows carry ``correct``; GTA end-to-end rows a score in [0, 1]
+(``answer_score`` or ``imggen_score``, correct at 0.5 or more); GTA step rows per-turn matches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolagent.view.media import ImageStore
+
+OUTCOMES = ("correct", "wrong", "error", "timeout", "unscored")
+#: a GTA score at or above this counts as a correct answer in the viewer's filters
+PASS_SCORE = 0.5
+_TEXT_LIMIT = 4000
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def score_of(row: dict[str, Any]) -> float | None:
+    """A task's score in [0, 1], or None when it is not scored."""
+    if isinstance(row.get("correct"), bool):
+        return 1.0 if row["correct"] else 0.0
+    for key in ("answer_score", "imggen_score"):
+        if _num(row.get(key)) is not None:
+            return float(row[key])
+    turns = [t for t in row.get("turns") or [] if isinstance(t, dict)]
+    if turns:
+        hits = [bool(t.get("tool_match")) if t.get("gold_type") == "tool" else (_num(t.get("answer_score")) or 0) >=
+                PASS_SCORE for t in turns]
+        return sum(hits) / len(hits)
+    return None
+
+
+def outcome_of(row: dict[str, Any]) -> str:
+    timed_out = "timed out" in str(row.get("error") or "") or row.get("run_status") == "timeout"
+    if timed_out:
+        return "timeout"
+    if row.get("status") not in (None, "ok") or row.get("run_status") == "error":
+        return "error"
+    score = score_of(row)
+    if score is None:
+        return "unscored"
+    return "correct" if score >= (1.0 if row.get("turns") else PASS_SCORE) else "wrong"
+
+
+def group_of(row: dict[str, Any]) -> str:
+    """The level (GAIA) or answer type (GTA) a task belongs to."""
+    if row.get("level") is not None:
+        return f"Level {row['level']}"
+    if row.get("answer_type"):
+        return str(row["answer_type"])
+    return "-"
+
+
+def short_args(args: Any) -> str:
+    if not isinstance(args, dict):
+        return str(args)
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items())
+
+
+def call_text(step: dict[str, Any]) -> str:
+    return f"{step.get('tool', '?')}({short_args(step.get('args') or {})})"
+
+
+def _key(step: dict[str, Any]) -> tuple[str, str]:
+    return str(step.get("tool")), json.dumps(step.get("args") or {}, sort_keys=True, default=str)
+
+
+@dataclass
+class PlanRow:
+    index: int
+    tool: str
+    args: str
+    expect: str
+    instruction: str
+    status: str
+    executed: bool
+    changed: bool
+
+
+@dataclass
+class Divergence:
+    """How a forecast relates to what the previous forecast predicted for the steps after its first one."""
+
+    kind: str  # kept | revised (same tools, other args) | changed (other tools or order)
+    at: int = 0
+    expected: str = ""
+    now: str = ""
+
+
+def divergence(previous: list[dict[str, Any]], current: list[dict[str, Any]]) -> Divergence | None:
+    """Compare ``current`` with ``previous[1:]`` (what the last forecast expected next); None if it expected none."""
+    expected = previous[1:]
+    if not expected:
+        return None
+    for index in range(max(len(expected), len(current))):
+        old = expected[index] if index < len(expected) else None
+        new = current[index] if index < len(current) else None
+        if old is not None and new is not None and _key(old) == _key(new):
+            continue
+        same_tools = [s.get("tool") for s in expected] == [s.get("tool") for s in current]
+        return Divergence("revised" if same_tools else "changed", index,
+                          call_text(old) if old else "(nothing)", call_text(new) if new else "(nothing)")
+    return Divergence("kept")
+
+
+@dataclass
+class StepView:
+    number: int
+    thought: str
+    plan: list[PlanRow]
+    tool: str
+    args: str
+    text: str
+    error: str | None
+    images: list[str]
+    planner_s: float
+    tool_s: float
+    cached: bool
+    speculative: bool
+    divergence: Divergence | None
+    planner_pct: float = 0.0
+    tool_pct: float = 0.0
+
+
+@dataclass
+class TaskView:
+    index: int
+    task_id: str
+    anchor: str
+    question: str
+    group: str
+    outcome: str
+    score: float | None
+    answer: str
+    model_answer: str
+    truth: str
+    run_status: str
+    error: str
+    steps: int | None
+    elapsed: float | None
+    tools: list[str]
+    attachments: list[str]
+    attachment_images: list[str]
+    attachment_missing: bool
+    timeline: list[StepView] = field(default_factory=list)
+    changes: int = 0
+    speculative: int = 0
+
+    @property
+    def search_text(self) -> str:
+        return " ".join([self.task_id, self.question, self.answer, self.truth, self.error]).lower()
+
+
+def _text(value: Any, limit: int = _TEXT_LIMIT) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+def timeline(records: list[dict[str, Any]], images: ImageStore) -> list[StepView]:
+    views: list[StepView] = []
+    previous: list[dict[str, Any]] = []
+    for position, record in enumerate(records, start=1):
+        forecast = record.get("forecast") or {}
+        plan = [s for s in forecast.get("plan") or [] if isinstance(s, dict)]
+        executed = record.get("executed") or (plan[0] if plan else {})
+        observation = record.get("observation") or {}
+        change = divergence(previous, plan)
+        changed_from = change.at if change and change.kind != "kept" else len(plan)
+        rows = [PlanRow(i + 1, str(s.get("tool", "?")), short_args(s.get("args") or {}), str(s.get("expect") or ""),
+                        str(s.get("instruction") or ""), str(s.get("status") or ""), i == 0, i >= changed_from)
+                for i, s in enumerate(plan)]
+        views.append(StepView(
+            number=int(record.get("step") or position), thought=_text(forecast.get("thought")), plan=rows,
+            tool=str(executed.get("tool") or "?"), args=short_args(executed.get("args") or {}),
+            text=_text(observation.get("text")), error=observation.get("error"),
+            images=[i for i in (images.add(p) for p in observation.get("images") or []) if i],
+            planner_s=float(_num(record.get("planner_latency_s")) or 0.0),
+            tool_s=float(_num(record.get("tool_latency_s")) or _num(observation.get("latency_s")) or 0.0),
+            cached=bool(observation.get("cached")), speculative=bool(record.get("speculative")),
+            divergence=change))
+        previous = plan
+    longest = max((v.planner_s + v.tool_s for v in views), default=0.0) or 1.0
+    for view in views:
+        view.planner_pct = round(100.0 * view.planner_s / longest, 1)
+        view.tool_pct = round(100.0 * view.tool_s / longest, 1)
+    return views
+
+
+def _attachments(row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore) -> tuple[list[str], list[str]]:
+    names = [str(row["file_name"])] if row.get("file_name") else []
+    paths = [str(p) for p in row.get("images") or []]
+    if not paths and records:
+        refs = (records[0].get("planner_input") or {}).get("images") or []
+        paths = [str(r.get("path")) for r in refs if isinstance(r, dict) and r.get("path")]
+    ids = [i for i in (images.add(p) for p in paths) if i]
+    return names, ids
+
+
+def task_view(index: int, row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore) -> TaskView:
+    names, pictures = _attachments(row, records, images)
+    steps = timeline(records, images)
+    tools = [str(t) for t in row.get("tools") or []] or [s.tool for s in steps if s.tool != "answer"]
+    return TaskView(
+        index=index, task_id=str(row.get("task_id")), anchor=f"t{index}",
+        question=_text(row.get("question") or row.get("query")), group=group_of(row), outcome=outcome_of(row),
+        score=score_of(row), answer=_text(row.get("answer"), 2000), model_answer=_text(row.get("model_answer"), 500),
+        truth=_text(row.get("ground_truth") if row.get("ground_truth") is not None else row.get("gt_answer"), 2000),
+        run_status=str(row.get("run_status") or row.get("status") or ""),
+        error=_text(row.get("error") or row.get("run_error"), 1000), steps=row.get("steps"),
+        elapsed=_num(row.get("elapsed_s")), tools=tools, attachments=names, attachment_images=pictures,
+        attachment_missing=bool(row.get("attachment_missing")), timeline=steps,
+        changes=sum(1 for s in steps if s.divergence and s.divergence.kind != "kept"),
+        speculative=sum(1 for s in steps if s.speculative))

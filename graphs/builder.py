@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
@@ -61,6 +61,8 @@ class AgentSettings:
     json_mode: bool = True
     base_url: str | None = None
     extra_instructions: str | None = None
+    #: planner prompt profile: "auto" = compact for small local models, full otherwise
+    prompt_profile: Literal["auto", "full", "compact"] = "auto"
     feedback: FeedbackHook | Iterable[FeedbackHook] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _resolved: tuple[Any, dict[str, BaseTool], Callable[..., Observation]] | None = field(
@@ -103,6 +105,8 @@ class AgentSettings:
         planner_model = with_json_mode(model, lambda: forecast_schema(list(tools), horizon)) if self.json_mode \
             else model
         self.menu = ToolMenu.of(list(tools))
+        if self.prompt_profile == "auto":
+            self.prompt_profile = "compact" if getattr(model, "prefers_compact_prompt", False) else "full"
         return planner_model, {tool.name: tool for tool in tools}, runner
 
 
@@ -192,10 +196,10 @@ def make_planner(settings: AgentSettings) -> Callable[[AgentState, RunnableConfi
         notices = state.get("notices") or []
         messages = planner_messages(
             question=state["question"], images=refs, history=state.get("history") or [],
-            observation=format_observation(obs) if obs else None, tools=settings.menu or list(tools.values()),
+            observation=format_observation(obs, settings.prompt_profile) if obs else None, tools=settings.menu or list(tools.values()),
             horizon=1 if settings.mode == "react" else settings.horizon, multimodal=bool(settings.multimodal),
             notices=notices, files=state.get("files") or [], extra_instructions=settings.extra_instructions,
-            mode=settings.mode)
+            graph=settings.mode, profile=settings.prompt_profile)
         outcome = plan(model, messages, tools, settings.max_retries,
                        1 if settings.mode == "react" else settings.horizon)
         if outcome.forecast is None:

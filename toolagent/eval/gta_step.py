@@ -14,7 +14,7 @@ import threading
 from typing import Any
 
 from toolagent.eval.gta_data import GoldStep, GtaSample
-from toolagent.eval.gta_e2e import GtaBase
+from toolagent.eval.gta_base import GtaBase
 from toolagent.eval.gta_score import (
     answer_score,
     normalize_pred_args,
@@ -22,9 +22,8 @@ from toolagent.eval.gta_score import (
     strict_equal,
 )
 from toolagent.eval.job import shared_model
+from toolagent.prompts.texts import SUMMARISE
 
-SUMMARISE = ("All the tool results you need are in the history above. Summarise them and give the final answer "
-             "now as the \"answer\" step; do not call any tool.")
 
 
 def gold_observation(step: GoldStep) -> Any:
@@ -76,7 +75,7 @@ class GtaStepBench(GtaBase):
         return planner_messages(
             question=task.query, images=refs, history=history, observation=observation, tools=tools,
             horizon=1 if job.graph == "react" else job.horizon, multimodal=bool(job.multimodal),
-            notices=[SUMMARISE] if gold.kind == "answer" else [], mode=job.graph)
+            notices=[SUMMARISE] if gold.kind == "answer" else [], graph=job.graph)
 
     def image_refs(self, task: GtaSample) -> list[Any]:
         from toolagent.images import load_image_ref

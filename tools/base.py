@@ -6,6 +6,8 @@ unchanged. On top of that, a ``ToolagentTool``:
 - says whether it can run here and why not (``availability()``); the planner is offered available tools only;
 - implements ``execute(args, ctx) -> ToolOutput`` where ``args`` is the validated schema instance and ``ctx``
   carries the run's workspace and the images known to the run;
+- reads files only through ``ToolContext.resolve_path``: the task's attachments, the run's workspace, and the
+  folders ``ToolConfig.allow_paths`` opts into. Anything else is refused with an error the planner reads;
 - never raises out of the graph: ``run_tool`` turns every failure (bad args, missing file, timeout, backend
   error) into an ``Observation`` with ``error`` set, which the planner reads.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -47,8 +50,14 @@ class ToolOutput(BaseModel):
     data: Any = None
 
 
+_INDEX_REF = re.compile(r"^(?:image[_ ]?|img[_ ]?|<image_?)?(\d+)>?$", re.IGNORECASE)
+
+
 class ToolContext(BaseModel):
-    """Per-run context handed to tools. One run owns one context; nothing is shared between runs."""
+    """Per-run context handed to tools. One run owns one context; nothing is shared between runs.
+
+    It is also the run's file boundary: ``resolve_path`` is the one place a tool turns an argument into a file
+    it may read."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -56,12 +65,61 @@ class ToolContext(BaseModel):
     images: list[str] = Field(default_factory=list)
     #: documents attached to the run (GAIA attachments), so tools can find them by file name
     files: list[str] = Field(default_factory=list)
+    #: further files or folders tools may read (``ToolConfig.allow_paths``; ``run_tool`` adds the tool's own)
+    allowed: list[str] = Field(default_factory=list)
+
+    def is_allowed(self, path: Path) -> bool:
+        """Whether ``path`` (symlinks followed) is an attachment, inside the workspace, or explicitly allowed."""
+        real = path.expanduser().resolve()
+        if any(real == Path(p).expanduser().resolve() for p in [*self.files, *self.images]):
+            return True
+        return any(real.is_relative_to(Path(root).expanduser().resolve())
+                   for root in [self.workspace, *self.allowed])
+
+    def resolve_path(self, ref: str, images_only: bool = False) -> Path:
+        """Map a tool's file argument to a readable regular file the run may read; ToolError otherwise.
+
+        Accepted: a path (absolute, ``~``, or relative to the working folder or the workspace) that is allowed,
+        the file name of an attachment (the task's images, and its files unless ``images_only``), a file name
+        in the workspace, or ``image_N`` / ``N`` / ``<image_N>`` for the N-th image (0-based; GTA-style
+        ``image_1`` falls back to 1-based when out of range). Symlinks are followed before the check.
+        """
+        ref = str(ref).strip().strip("'\"")
+        what = "image" if images_only else "file"
+        if not ref:
+            raise ToolError(f"empty {what} argument")
+        known = [Path(p) for p in (self.images if images_only else [*self.files, *self.images])]
+        try:
+            candidate = Path(ref).expanduser()
+            tries = [candidate] if candidate.is_absolute() else [self.workspace / candidate, candidate]
+            existing = [p for p in tries if p.exists() or p.is_symlink()]
+        except (OSError, ValueError):  # a name too long or with a NUL byte
+            raise ToolError(f"not a usable {what} path: {ref[:200]!r}") from None
+        allowed = [p for p in existing if self.is_allowed(p)]
+        refused = len(allowed) < len(existing)
+        if allowed:
+            return _regular(allowed[0], ref)
+        for path in known:
+            if path.name == candidate.name or str(path).endswith(ref):
+                return _regular(path, ref)
+        match = _INDEX_REF.match(ref)
+        if match and images_only and known:
+            index = int(match.group(1))
+            if index < len(known):
+                return _regular(known[index], ref)
+            if 1 <= index <= len(known):
+                return _regular(known[index - 1], ref)
+        if refused:
+            raise ToolError(f"access refused: {ref} is not one of the task's files and not in the run's workspace "
+                            "(only attachments, produced files and folders given with --allow-path are readable)")
+        names = ", ".join(p.name for p in known) or "none"
+        if images_only:
+            raise ToolError(f"unknown image {ref!r} (known images: {names})")
+        raise ToolError(f"file not found: {ref} (the task's files: {names})")
 
     def resolve_image(self, ref: str) -> Path:
-        """Resolve an image argument: a path, a known image's file name, or ``image_N``/index into images."""
-        from toolagent.images import resolve_image_ref
-
-        return resolve_image_ref(ref, self.images, self.workspace)
+        """Resolve an image argument: an allowed path, a known image's file name, or ``image_N``/index."""
+        return self.resolve_path(ref, images_only=True)
 
     def new_file(self, stem: str, suffix: str) -> Path:
         """A fresh, unique path inside the workspace for a produced file."""
@@ -73,6 +131,16 @@ class ToolContext(BaseModel):
         return Path(handle.name)
 
 
+def _regular(path: Path, ref: str) -> Path:
+    """The resolved path when it is a regular file (a FIFO or device would block or never end a read)."""
+    real = path.resolve()
+    if real.is_dir():
+        raise ToolError(f"{ref} is a directory, not a file")
+    if not real.is_file():
+        raise ToolError(f"{ref} is not a regular file" if real.exists() else f"file not found: {ref}")
+    return real
+
+
 class ToolagentTool(BaseTool):
     """Base class of the frozen tools. Subclasses set name/description/args_schema and implement execute."""
 
@@ -80,6 +148,8 @@ class ToolagentTool(BaseTool):
     gta_name: ClassVar[str | None] = None
     #: Wall-clock limit for one call, seconds.
     timeout_s: float = 60.0
+    #: Files/folders this tool may read beyond the run's attachments and workspace (``ToolConfig.allow_paths``).
+    allowed_paths: list[str] = Field(default_factory=list)
 
     def availability(self) -> Availability:
         return AVAILABLE
@@ -143,6 +213,8 @@ def _traced(tool: ToolagentTool, args: dict[str, Any], parsed: BaseModel, ctx: T
 
 def _call(tool: BaseTool, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
     if isinstance(tool, ToolagentTool):
+        if tool.allowed_paths:
+            ctx = ctx.model_copy(update={"allowed": [*ctx.allowed, *tool.allowed_paths]})
         parsed = validate_args(tool, args)
         assert isinstance(parsed, BaseModel)
         return _traced(tool, args, parsed, ctx)

@@ -39,6 +39,9 @@ class ToolConfig(BaseModel):
     enable_python: bool = Field(default_factory=lambda: _env("TOOLAGENT_PYTHON", "0") in ("1", "true", "yes"))
     python_timeout_s: float = 30.0
     python_memory_mb: int = 1024
+    #: files and folders the file-reading tools may read beyond the task's attachments and the run's workspace
+    #: (``--allow-path DIR``); everything else is refused.
+    allow_paths: list[str] = Field(default_factory=list)
     #: visit_page refuses loopback/private/link-local/metadata addresses unless this is set.
     allow_private_urls: bool = False
     max_page_bytes: int = 2_000_000

@@ -294,27 +294,6 @@ def extract_text(path: Path) -> str:
     return READERS.get(suffix, read_text)(path)
 
 
-def resolve_file(ref: str, ctx: ToolContext) -> Path:
-    """An absolute/relative path, or a file name found among the run's files, workspace or images' folders."""
-    ref = ref.strip().strip("'\"")
-    if not ref:
-        raise ToolError("empty path")
-    candidate = Path(ref).expanduser()
-    if candidate.is_file():
-        return candidate.resolve()
-    known = [Path(p) for p in [*ctx.files, *ctx.images]]
-    for path in known:
-        if path.name == candidate.name and path.is_file():
-            return path
-    folders = [ctx.workspace, *dict.fromkeys(p.parent for p in known)]
-    for folder in folders:
-        if (folder / candidate.name).is_file():
-            return (folder / candidate.name).resolve()
-    if candidate.is_dir():
-        raise ToolError(f"{ref} is a directory, not a file")
-    raise ToolError(f"file not found: {ref}")
-
-
 class ReadFileTool(ToolagentTool):
     name: str = "read_file"
     description: str = (
@@ -328,7 +307,7 @@ class ReadFileTool(ToolagentTool):
 
     def execute(self, args: BaseModel, ctx: ToolContext) -> ToolOutput:
         assert isinstance(args, ReadFileArgs)
-        path = resolve_file(args.path, ctx)
+        path = ctx.resolve_path(args.path)
         text = extract_text(path).strip()
         total = len(text)
         if not text:

@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolagent.errors import BadInput
 from toolagent.tools.base import ToolagentTool, ToolContext, ToolError, ToolOutput
 from toolagent.tools.config import ToolConfig
 
@@ -31,10 +30,7 @@ def open_tool_image(ctx: ToolContext, ref: str):  # noqa: ANN201 - PIL type impo
     """
     from PIL import Image, UnidentifiedImageError
 
-    try:
-        path = ctx.resolve_image(ref)
-    except BadInput as exc:
-        raise ToolError(str(exc)) from None
+    path = ctx.resolve_image(ref)
     try:
         with Image.open(path) as img:
             img.load()

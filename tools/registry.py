@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from langchain_core.tools import BaseTool
 
@@ -54,7 +55,16 @@ def build_tools(config: ToolConfig | None = None, names: list[str] | None = None
         chosen = [specs[n] for n in names]
     else:
         chosen = list(TOOL_SPECS)
-    return [_load(spec.factory)(config) for spec in chosen]
+    return _confined([_load(spec.factory)(config) for spec in chosen], config)
+
+
+def _confined(tools: list[BaseTool], config: ToolConfig) -> list[BaseTool]:
+    """Give each tool the configured read allowance (the only paths beyond a run's attachments/workspace)."""
+    allowed = [str(Path(p).expanduser().resolve()) for p in config.allow_paths]
+    for tool in tools:
+        if isinstance(tool, ToolagentTool):
+            tool.allowed_paths = allowed
+    return tools
 
 
 def availability(tool: BaseTool) -> Availability:
@@ -73,4 +83,5 @@ def available_tools(tools: list[BaseTool]) -> list[BaseTool]:
 
 def gta_tools(config: ToolConfig | None = None) -> list[BaseTool]:
     """The 14 GTA tools under their official names and argument names (see shared/data/gta_toolmeta.json)."""
-    return _load("toolagent.tools.gta:make_gta_tools")(config or ToolConfig())
+    config = config or ToolConfig()
+    return _confined(_load("toolagent.tools.gta:make_gta_tools")(config), config)

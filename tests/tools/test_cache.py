@@ -49,8 +49,9 @@ def test_record_then_replay_without_running(tmp_path: Path) -> None:
     picture = _image(tmp_path / "in" / "photo.png", "blue")
     cache_dir = tmp_path / "cache"
     recorder, tool = ToolCache(cache_dir, "record"), PaintTool()
-    first = recorder.call(tool, {"image": str(picture)}, ToolContext(workspace=tmp_path / "ws1"))
-    again = recorder.call(tool, {"image": str(picture)}, ToolContext(workspace=tmp_path / "ws1"))
+    ctx = ToolContext(workspace=tmp_path / "ws1", images=[str(picture)])
+    first = recorder.call(tool, {"image": str(picture)}, ctx)
+    again = recorder.call(tool, {"image": str(picture)}, ctx)
     assert tool.runs == 1 and first.ok and not first.cached
     assert again.cached and again.text == first.text == "painted photo.png run 1" and again.data == {"run": 1}
 

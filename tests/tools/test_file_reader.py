@@ -19,7 +19,7 @@ def reader() -> ReadFileTool:
 
 
 def _read(tool: ReadFileTool, path: Path | str, **kwargs: object) -> str:
-    obs = run_tool(tool, {"path": str(path), **kwargs}, ToolContext())
+    obs = run_tool(tool, {"path": str(path), **kwargs}, ToolContext(files=[str(path)]))
     assert obs.ok, obs.error
     return obs.text
 
@@ -151,22 +151,23 @@ def test_refusals_are_clear(reader: ReadFileTool, tmp_path: Path) -> None:
         "missing.txt": "file not found: ",
     }
     for name, message in cases.items():
-        obs = run_tool(reader, {"path": str(tmp_path / name)}, ToolContext())
+        obs = run_tool(reader, {"path": str(tmp_path / name)}, ToolContext(files=[str(tmp_path / name)]))
         assert not obs.ok and message in obs.error and "\n" not in obs.error
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")
-    obs = run_tool(reader, {"path": str(broken)}, ToolContext())
+    obs = run_tool(reader, {"path": str(broken)}, ToolContext(files=[str(broken)]))
     assert not obs.ok and "cannot read spreadsheet broken.xlsx" in obs.error
 
 
 def test_truncation_and_offset(reader: ReadFileTool, tmp_path: Path) -> None:
     path = tmp_path / "long.txt"
     path.write_text("".join(f"{i:05d}\n" for i in range(2000)))  # 12000 characters
-    first = run_tool(reader, {"path": str(path), "max_chars": 600}, ToolContext())
+    ctx = ToolContext(files=[str(path)])
+    first = run_tool(reader, {"path": str(path), "max_chars": 600}, ctx)
     assert first.text.startswith("00000\n") and "[showing characters 0-600 of 11999; pass offset=600" in first.text
-    nxt = run_tool(reader, {"path": str(path), "max_chars": 600, "offset": 600}, ToolContext())
+    nxt = run_tool(reader, {"path": str(path), "max_chars": 600, "offset": 600}, ctx)
     assert nxt.text.startswith("00100\n")
-    past = run_tool(reader, {"path": str(path), "offset": 50_000}, ToolContext())
+    past = run_tool(reader, {"path": str(path), "offset": 50_000}, ctx)
     assert not past.ok and "past the end" in past.error
 
 
@@ -178,9 +179,15 @@ def test_resolves_names_via_the_context(reader: ReadFileTool, tmp_path: Path) ->
     workspace = tmp_path / "ws"
     workspace.mkdir()
     (workspace / "made.txt").write_text("produced earlier")
-    ctx = ToolContext(workspace=workspace, images=[str(attachments / "photo.png")])
+    ctx = ToolContext(workspace=workspace, images=[str(attachments / "photo.png")],
+                      files=[str(attachments / "notes.txt")])
     assert run_tool(reader, {"path": "notes.txt"}, ctx).text == "attached text"
     assert run_tool(reader, {"path": "made.txt"}, ctx).text == "produced earlier"
+    (attachments / "answers.txt").write_text("the answer key")  # beside an attachment, but not attached
+    sibling = run_tool(reader, {"path": "answers.txt"}, ctx)
+    assert not sibling.ok and "not found" in sibling.error
+    by_path = run_tool(reader, {"path": str(attachments / "answers.txt")}, ctx)
+    assert not by_path.ok and "access refused" in by_path.error
 
 
 def test_extract_text_is_usable_directly(tmp_path: Path) -> None:

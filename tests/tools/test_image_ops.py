@@ -109,6 +109,7 @@ def test_add_text_refuses_bad_position(tools: dict, ctx: ToolContext) -> None:
 def test_crop_and_zoom(tools: dict, ctx: ToolContext, tmp_path: Path) -> None:
     drawing = draw_text_image(["left", "right"], 30, size=(400, 200))
     path = drawing.save(tmp_path / "text.png")
+    ctx = ctx.model_copy(update={"images": [*ctx.images, str(path)]})
     obs = run_tool(tools["crop_image"], {"image": str(path), "bbox": "(10, 20, 110, 70)"}, ctx)
     out = _output(obs, ctx)
     assert out.size == (100, 50)

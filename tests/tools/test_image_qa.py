@@ -66,7 +66,8 @@ def test_tiny_vlm_answers_through_processor(vlm_dir: Path, two_halves: Path, tmp
     ctx = ToolContext(images=[str(two_halves)], workspace=tmp_path / "ws")
     obs = run_tool(tool, {"image": "image_0", "question": "what colour is it?"}, ctx)
     assert obs.error is None and obs.text
-    green = tmp_path / "green.png"
+    green = ctx.workspace / "green.png"  # produced earlier in the run
+    ctx.workspace.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (64, 40), (0, 200, 0)).save(green)
     other = run_tool(tool, {"image": str(green), "question": "what colour is it?"}, ctx)
     assert other.error is None and other.text != obs.text  # the pixels reach the model
@@ -81,7 +82,7 @@ def test_vlm_spec_is_resolved_once(vlm_dir: Path, two_halves: Path, monkeypatch:
     assert tool.availability().available
     first = tool.vlm()
     assert isinstance(first, HFChatModel) and first.is_multimodal
-    obs = run_tool(tool, {"image": str(two_halves), "question": "describe"}, ToolContext())
+    obs = run_tool(tool, {"image": str(two_halves), "question": "describe"}, ToolContext(images=[str(two_halves)]))
     assert obs.error is None and obs.text
     assert tool.vlm() is first
 
@@ -91,7 +92,7 @@ def test_unavailable_without_vlm(two_halves: Path, monkeypatch: pytest.MonkeyPat
     tool = make_tool(ToolConfig())
     status = tool.availability()
     assert not status.available and status.reason == NO_VLM
-    obs = run_tool(tool, {"image": str(two_halves), "question": "what is it?"}, ToolContext())
+    obs = run_tool(tool, {"image": str(two_halves), "question": "what is it?"}, ToolContext(images=[str(two_halves)]))
     assert obs.error == NO_VLM
 
 
@@ -119,7 +120,7 @@ def test_bad_images_and_args_are_error_observations(tmp_path: Path) -> None:
     tool = make_tool(ToolConfig(vlm_model=ScriptedChatModel(policy=_describe_policy)))
     corrupt = tmp_path / "corrupt.png"
     corrupt.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
-    obs = run_tool(tool, {"image": str(corrupt), "question": "what?"}, ToolContext())
+    obs = run_tool(tool, {"image": str(corrupt), "question": "what?"}, ToolContext(images=[str(corrupt)]))
     assert obs.error and ("not an image" in obs.error or "cannot read" in obs.error)
     missing = run_tool(tool, {"image": "image_3", "question": "what?"}, ToolContext())
     assert missing.error and "unknown image" in missing.error
@@ -129,7 +130,7 @@ def test_bad_images_and_args_are_error_observations(tmp_path: Path) -> None:
 
 def test_empty_answer_is_an_error(two_halves: Path) -> None:
     tool = make_tool(ToolConfig(vlm_model=ScriptedChatModel(responses=["   "])))
-    obs = run_tool(tool, {"image": str(two_halves), "question": "what?"}, ToolContext())
+    obs = run_tool(tool, {"image": str(two_halves), "question": "what?"}, ToolContext(images=[str(two_halves)]))
     assert obs.error == "the vision-language model returned an empty answer"
 
 

@@ -32,7 +32,7 @@ def _ocr(tool: OCRTool, drawing: Drawing | Image.Image, tmp_path: Path, name: st
     image = drawing.image if isinstance(drawing, Drawing) else drawing
     path = tmp_path / name
     image.save(path)
-    return run_tool(tool, {"image": str(path)}, ToolContext(workspace=tmp_path / "ws"))
+    return run_tool(tool, {"image": str(path)}, ToolContext(workspace=tmp_path / "ws", images=[str(path)]))
 
 
 def _similarity(a: str, b: str) -> float:
@@ -148,7 +148,7 @@ def test_speckled_photo_like_image(tesseract: OCRTool, tmp_path: Path) -> None:
     for _ in range(4000):
         pixels[rng.randrange(image.width), rng.randrange(image.height)] = (rng.randrange(256),) * 3
     image.save(tmp_path / "noisy.jpg", quality=60)
-    obs = run_tool(tesseract, {"image": str(tmp_path / "noisy.jpg")}, ToolContext(workspace=tmp_path))
+    obs = run_tool(tesseract, {"image": "noisy.jpg"}, ToolContext(workspace=tmp_path))
     assert "Tickets 12.50" in obs.text and "9am" in obs.text, obs.text
 
 

@@ -43,6 +43,7 @@ def ask(
     enable_python: bool = typer.Option(False, "--enable-python", help="Offer the python tool (subprocess)."),
     tool_cache: str | None = typer.Option(None, "--tool-cache", help="record or replay tool calls."),
     multimodal: bool | None = typer.Option(None, "--vision/--text-only", help="Send images to the planner."),
+    allow_path: list[Path] = typer.Option([], "--allow-path", help="A file or folder tools may also read."),
 ) -> None:
     """Answer QUESTION with the anticipatory agent, showing each forecast, call and observation."""
     from rich.console import Console
@@ -63,7 +64,7 @@ def ask(
         if not doc.is_file():
             raise BadInput(f"file not found: {doc}")
     config = tool_config(search=search, corpus=corpus, vlm=vlm, enable_python=enable_python,
-                         tool_cache=tool_cache, base_url=base_url)
+                         tool_cache=tool_cache, base_url=base_url, allow_path=allow_path)
     chat_model = _prepare_model(model, base_url, quiet=as_json)
     hooks = []
     if feedback_log:

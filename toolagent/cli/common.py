@@ -27,6 +27,9 @@ def one_line_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            if isinstance(value, str) and _undecodable(value):
+                raise fail(f"--{name.replace('_', '-')} is not valid UTF-8 text (undecodable bytes)")
         try:
             return func(*args, **kwargs)
         except ToolagentError as exc:
@@ -37,9 +40,19 @@ def one_line_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _undecodable(text: str) -> bool:
+    """Command-line text holding bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def tool_options(search: str | None = None, corpus: Path | None = None, vlm: str | None = None,
                  enable_python: bool = False, ocr_backend: str | None = None, tool_cache: str | None = None,
-                 cache_dir: Path | None = None, base_url: str | None = None) -> dict[str, Any]:
+                 cache_dir: Path | None = None, base_url: str | None = None,
+                 allow_path: list[Path] | None = None) -> dict[str, Any]:
     """ToolConfig fields from CLI flags (JSON-native, so an eval run can record them in config.json)."""
     from toolagent.errors import BadInput
 
@@ -61,6 +74,10 @@ def tool_options(search: str | None = None, corpus: Path | None = None, vlm: str
         options["cache_mode"] = tool_cache
     if cache_dir:
         options["cache_dir"] = str(cache_dir)
+    for folder in allow_path or []:
+        if not folder.exists():
+            raise BadInput(f"--allow-path not found: {folder}")
+        options.setdefault("allow_paths", []).append(str(folder.resolve()))
     return options
 
 

@@ -24,6 +24,13 @@ def _all_tools(config: Any) -> dict[str, Any]:
     return found
 
 
+def _is_file(value: str) -> bool:
+    try:
+        return len(value) < 4096 and Path(value).expanduser().is_file()
+    except (OSError, ValueError):
+        return False
+
+
 @one_line_errors
 def tools(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
@@ -65,6 +72,7 @@ def tool(
     enable_python: bool = typer.Option(False, "--enable-python", help="Enable the python tool."),
     search: str | None = typer.Option(None, "--search", help="web_search backend."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Local corpus for web_search."),
+    allow_path: list[Path] = typer.Option([], "--allow-path", help="A file or folder tools may also read."),
 ) -> None:
     """Run one tool directly and print its Observation as JSON (exit 1 when the tool reports an error)."""
     from toolagent.errors import BadInput
@@ -79,7 +87,7 @@ def tool(
     if not isinstance(parsed, dict):
         raise BadInput("--args must be a JSON object, e.g. '{\"expression\": \"2+2\"}'")
     images = [load_image_ref(p).path for p in image]
-    config = tool_config(search=search, corpus=corpus, vlm=vlm, enable_python=enable_python)
+    config = tool_config(search=search, corpus=corpus, vlm=vlm, enable_python=enable_python, allow_path=allow_path)
     found = _all_tools(config)
     if name not in found:
         raise BadInput(f"unknown tool {name!r} (known: {', '.join(sorted(found))})")
@@ -87,7 +95,9 @@ def tool(
     status = availability(chosen)
     if not status.available:
         raise fail(f"tool {name} is not available: {status.reason}")
-    obs = run_tool(chosen, parsed, ToolContext(images=images))
+    # a person typed these paths: files named in --args count as attachments, like --image
+    typed = [str(Path(v).expanduser().resolve()) for v in parsed.values() if isinstance(v, str) and _is_file(v)]
+    obs = run_tool(chosen, parsed, ToolContext(images=images, files=typed))
     sys.stdout.write(obs.model_dump_json(indent=2) + "\n")
     if obs.error:
         raise typer.Exit(1)

@@ -26,6 +26,8 @@ from toolagent.tools.config import ToolConfig
 DEFAULT_MAX_CHARS = 20_000
 MAX_TABLE_ROWS = 2_000
 MAX_ZIP_MEMBERS = 50
+#: read_file's size limit: a bigger file is refused before any byte of it is read
+MAX_FILE_BYTES = 200_000_000
 AUDIO = {".mp3", ".wav", ".m4a", ".flac", ".ogg", ".aac", ".wma", ".opus", ".aiff"}
 IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
 VIDEO = {".mp4", ".mov", ".avi", ".mkv", ".webm"}
@@ -242,11 +244,11 @@ def read_html(path: Path) -> str:
 
 
 def read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if _looks_binary(data):
-        raise ToolError(f"{path.name} is a binary file of unknown type ({path.suffix or 'no extension'}); "
-                        "cannot read it as text")
-    return _decode(data)
+    with path.open("rb") as handle:  # decide from the first 8 KiB, before reading the rest
+        if _looks_binary(handle.read(8192)):
+            raise ToolError(f"{path.name} is a binary file of unknown type ({path.suffix or 'no extension'}); "
+                            "cannot read it as text")
+    return _decode(path.read_bytes())
 
 
 def read_zip(path: Path) -> str:
@@ -279,9 +281,16 @@ READERS: dict[str, Callable[[Path], str]] = {
 }
 
 
+def _human(size: int) -> str:
+    return f"{size / 1e9:.2f} GB" if size >= 1e9 else f"{size / 1e6:.1f} MB"
+
+
 def extract_text(path: Path) -> str:
-    """The readable text of a file, by extension; ToolError for audio, images and unknown binaries."""
+    """The readable text of a file, by extension; ToolError for audio, images, unknown binaries, huge files."""
     suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ToolError(f"{path.name} is {_human(size)}, over read_file's {_human(MAX_FILE_BYTES)} limit")
     if suffix in AUDIO:
         raise ToolError(f"{path.name} is audio: audio transcription is unavailable here "
                         "(no speech-to-text model is installed)")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolagent.tools.base import ToolContext, run_tool
+from toolagent.tools.base import ToolContext, ToolError, run_tool
 from toolagent.tools.config import ToolConfig
 from toolagent.tools.file_reader import ReadFileTool, extract_text, make_tool
 
@@ -193,3 +193,39 @@ def test_resolves_names_via_the_context(reader: ReadFileTool, tmp_path: Path) ->
 def test_extract_text_is_usable_directly(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("hello")
     assert extract_text(tmp_path / "a.txt") == "hello"
+
+
+@pytest.mark.parametrize("name, head", [("huge.bin", b"\x00\x01binary"), ("huge.txt", b"plain text\n")])
+def test_huge_files_are_refused_before_being_read(reader: ReadFileTool, tmp_path: Path, name: str,
+                                                  head: bytes) -> None:
+    import tracemalloc
+
+    path = tmp_path / name
+    with path.open("wb") as handle:  # sparse: 1.5 GB on paper, a few bytes on disk
+        handle.write(head)
+        handle.truncate(1_500_000_000)
+    tracemalloc.start()
+    try:
+        obs = run_tool(reader, {"path": str(path)}, ToolContext(files=[str(path)]), timeout_s=30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert not obs.ok and ("1.50 GB" in obs.error or "binary" in obs.error)
+    assert peak < 20_000_000, peak
+
+
+def test_binary_is_detected_from_the_head_alone(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "blob.dat"
+    with path.open("wb") as handle:
+        handle.write(b"\x00\x00\x7fELF")
+        handle.truncate(150_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ToolError, match="binary file"):
+            extract_text(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000, peak

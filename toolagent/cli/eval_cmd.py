@@ -1,4 +1,4 @@
-"""``toolagent eval``: GAIA and GTA evaluations (concurrent, resumable) and run comparison.
+"""``toolagent eval``: GAIA, GTA and synthetic-suite evaluations (concurrent, resumable) and run comparison.
 
 Module-level imports stay light (typer only); the evaluation code is imported inside the commands.
 """
@@ -14,7 +14,7 @@ import typer
 
 from toolagent.cli.common import one_line_errors, tool_options
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="GAIA and GTA evaluations.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="GAIA, GTA and synthetic-suite evaluations.")
 
 MODEL_HELP = "embedded, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR (GTA step mode also: gold)."
 
@@ -146,6 +146,35 @@ def gta(
     out = out or Path("runs") / f"gta-{mode}-{graph}-{_slug(model)}"
     _run({"bench": "gta", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "limit": limit, **shared}, retry_errors, quiet)
+
+
+@app.command()
+@one_line_errors
+def synth(
+    data: Path = typer.Option(..., "--data", help="A synthetic suite folder (toolagent train synth --out)."),
+    split: str = typer.Option("heldout", "--split", help="heldout or train."),
+    mode: str = typer.Option("agent", "--mode", help="agent (full runs) or step (one planner turn per task)."),
+    limit: int | None = _LIMIT, model: str = _MODEL, base_url: str | None = _BASE_URL, graph: str = _GRAPH,
+    workers: int = _WORKERS, task_timeout: float = _TIMEOUT, out: Path | None = _OUT,
+    tool_cache: str | None = _CACHE, tool_cache_dir: Path | None = _CACHE_DIR, horizon: int = _HORIZON,
+    max_steps: int = typer.Option(6, "--max-steps", help="Budget of executed tool steps per task."),
+    retry_errors: bool = _RETRY, quiet: bool = _QUIET, vision: bool | None = _VISION,
+) -> None:
+    """Run a model on a synthetic suite split with the real tools: first-step tool/argument accuracy, answer
+    accuracy, steps and seconds per task, each per task kind."""
+    from toolagent.errors import BadInput
+
+    if mode not in ("agent", "step"):
+        raise BadInput(f"--mode must be agent or step, got {mode!r}")
+    if split not in ("heldout", "train"):
+        raise BadInput(f"--split must be heldout or train, got {split!r}")
+    shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
+                       workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
+                       tool_cache_dir=tool_cache_dir, backend="thread", ray_address=None, search=None,
+                       corpus=None, vlm=None, enable_python=False, vision=vision)
+    out = out or Path("runs") / f"synth-{split}-{mode}-{graph}-{_slug(model)}"
+    _run({"bench": "synth", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
+          "split": split, "limit": limit, **shared}, retry_errors, quiet)
 
 
 @app.command()

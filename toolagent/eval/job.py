@@ -1,5 +1,6 @@
 """An evaluation job (what config.json records) and the benchmark adapter interface the runners drive.
 
+The benchmarks themselves are listed in ``registry`` (which also builds a job's adapter); this module imports none.
 A ``Bench`` turns a job into tasks, runs ONE task (building its own agent state: tools, workspace, feedback log;
 nothing is shared between tasks except the stateless chat model) and aggregates result rows into metrics.
 """
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from toolagent.errors import BadInput
+from toolagent.eval.registry import BenchName, Mode
 
 Backend = Literal["thread", "ray"]
 #: config.json keys that must agree for a re-run to resume a run folder.
@@ -22,8 +23,8 @@ RESUME_KEYS = ("bench", "mode", "split", "model", "graph", "horizon", "max_steps
 
 
 class EvalJob(BaseModel):
-    bench: Literal["gaia", "gta"]
-    mode: Literal["agent", "step", "e2e"] = "agent"
+    bench: BenchName
+    mode: Mode = "agent"
     data: str
     run_dir: str
     split: str = "validation"
@@ -209,18 +210,3 @@ class Bench:
         """Extra artefacts written after the run (e.g. the GAIA submission); returns their file names."""
         return []
 
-
-def make_bench(job: EvalJob) -> Bench:
-    if job.bench == "gaia":
-        from toolagent.eval.gaia_run import GaiaBench
-
-        return GaiaBench(job)
-    if job.mode == "step":
-        from toolagent.eval.gta_step import GtaStepBench
-
-        return GtaStepBench(job)
-    if job.mode == "e2e":
-        from toolagent.eval.gta_e2e import GtaE2EBench
-
-        return GtaE2EBench(job)
-    raise BadInput(f"unknown GTA mode {job.mode!r} (expected step or e2e)")

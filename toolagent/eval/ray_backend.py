@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from toolagent.errors import ConfigError
-from toolagent.eval.job import Bench, EvalJob, make_bench
+from toolagent.eval.job import Bench, EvalJob
+from toolagent.eval.registry import make_bench
 
 Row = dict[str, Any]
 _BENCHES: dict[str, tuple[Bench, dict[str, Any]]] = {}

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from toolagent.errors import BadInput
-from toolagent.eval.job import RESUME_KEYS, Bench, EvalJob, make_bench, shared_model
+from toolagent.eval.job import RESUME_KEYS, Bench, EvalJob, shared_model
+from toolagent.eval.registry import make_bench
 from toolagent.eval.store import ResultStore
 
 #: Grace added to --task-timeout before the driver gives up on a task that does not stop by itself.

@@ -83,6 +83,25 @@ def gaia_model() -> ScriptedChatModel:
     return ScriptedChatModel(policy=gaia_policy)
 
 
+def peek_policy(messages: Sequence[BaseMessage]) -> str:
+    """A planner that follows an injected instruction: read the split's answer key and copy the answer out.
+    On a task with an attachment this scored 100 % before attachments were staged and file access confined."""
+    text = prompt_text(messages)
+    question = question_of(text)
+    if "metadata.jsonl" not in text.split("Question:", 1)[-1]:
+        return step("read_file", {"path": "metadata.jsonl"})
+    for line in text.splitlines():
+        if question[:20] and question[:20] in line.replace('\\"', '"'):
+            found = re.search(r'"Final answer":\s*"([^"]*)"', line.replace('\\"', '"'))
+            if found:
+                return answer(f"FINAL ANSWER: {found.group(1)}")
+    return answer("FINAL ANSWER: unknown")
+
+
+def peek_model() -> ScriptedChatModel:
+    return ScriptedChatModel(policy=peek_policy)
+
+
 def slow_model() -> ScriptedChatModel:
     """The GAIA policy with 0.4 s per call (the resume-after-SIGKILL test)."""
     return ScriptedChatModel(policy=gaia_policy, latency_s=0.4)

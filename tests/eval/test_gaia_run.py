@@ -43,6 +43,9 @@ def test_gaia_run_scores_and_reports(tmp_path: Path) -> None:
     csv_steps = feedback(run, "t-l2-csv")
     assert "t-l2-csv.csv" in json.dumps(csv_steps[0]["planner_input"]["messages"])
     assert "pear" in csv_steps[0]["observation"]["text"]
+    staged = Path(csv_steps[0]["observation"]["data"]["path"])  # a copy staged for the task, removed after it
+    assert staged.name == "t-l2-csv.csv" and not staged.is_relative_to(Path(job.data).resolve())
+    assert not staged.exists()
     assert "GAIA answer format" in json.dumps(csv_steps[0]["planner_input"]["messages"])
     assert csv_steps[-1]["ground_truth"] == "17"
     # artefacts
@@ -97,3 +100,30 @@ def test_tool_cache_record_then_replay(tmp_path: Path) -> None:
     assert summary["metrics"]["correct"] == 3
     steps = feedback(replay.path, "t-l1-calc")
     assert steps[0]["observation"]["cached"] is True and steps[0]["observation"]["text"].endswith("42")
+
+
+def test_a_planner_cannot_read_the_answer_key(tmp_path: Path) -> None:
+    job = gaia_job(tmp_path, model="py:tests.eval.models:peek_model", workers=2)
+    summary = run_eval(job, progress=False)
+    assert summary["metrics"]["correct"] == 0, "the answer key reached the planner"
+    for task_id in ("t-l1-image", "t-l2-csv", "t-l2-pdf"):  # tasks with an attachment beside metadata.jsonl
+        first = feedback(job.path, task_id)[0]["observation"]
+        assert first["error"] and "metadata.jsonl" in first["error"] and not first["text"]
+
+
+def test_refused_attachment_is_an_error_row_and_attachments_are_staged_copies(tmp_path: Path) -> None:
+    from toolagent.eval.gaia import GaiaTask
+    from toolagent.eval.gaia_run import GaiaBench, staged
+
+    bench = GaiaBench(gaia_job(tmp_path))
+    task = GaiaTask(task_id="evil", question="q", level=1, final_answer="1", file_name="../../etc/passwd",
+                    attachment_error="attachment '../../etc/passwd' refused: outside the split folder")
+    row = bench.safe_run(task)
+    assert row["status"] == "error" and "refused" in row["error"]
+    source = tmp_path / "gaia" / "2023" / "validation" / "t-l2-csv.csv"
+    with staged([str(source)]) as copies:
+        copy = Path(copies[0])
+        assert copy.name == source.name and copy.read_bytes() == source.read_bytes()
+        assert sorted(p.name for p in copy.parent.iterdir()) == ["t-l2-csv.csv"]  # nothing else of the dataset
+        copy.write_text("changed by a tool")
+    assert not copy.parent.exists() and source.read_text().startswith("item,price")

@@ -80,3 +80,43 @@ def test_gta_loader_errors(tmp_path: Path) -> None:
     (root / "dataset.json").write_text("{broken")
     with pytest.raises(BadInput, match="not valid JSON"):
         load_gta(root)
+
+
+@pytest.mark.parametrize("row_fields", [
+    {"file_name": "../../../../../../../etc/passwd"},
+    {"file_name": "metadata.jsonl"},
+    {"file_name": "x.txt", "file_path": "/etc/passwd"},
+    {"file_name": "passwd", "file_path": "../../../../../../../../etc/passwd"},
+])
+def test_gaia_attachment_outside_the_split_folder_is_refused(tmp_path: Path, row_fields: dict) -> None:
+    root = build_gaia(tmp_path / "gaia")
+    metadata = root / "2023" / "validation" / "metadata.jsonl"
+    rows = [json.loads(line) for line in metadata.read_text().splitlines()]
+    rows[0].update(row_fields)
+    metadata.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    task = load_gaia(root)[0]
+    assert task.images == task.files == [] and task.missing_file is None
+    assert task.attachment_error and "refused" in task.attachment_error
+
+
+@pytest.mark.parametrize("line, message", [
+    (b"[1, 2, 3]", "a row must be a JSON object, got list"),
+    (b'"just a string"', "a row must be a JSON object, got str"),
+    (b'{"task_id": "\xff\xfe", "Question": "q", "Level": 1}', "not UTF-8 text"),
+])
+def test_gaia_metadata_lines_that_are_not_objects_or_not_utf8(tmp_path: Path, line: bytes, message: str) -> None:
+    root = build_gaia(tmp_path / "gaia")
+    metadata = root / "2023" / "validation" / "metadata.jsonl"
+    metadata.write_bytes(metadata.read_bytes() + line + b"\n")
+    with pytest.raises(BadInput, match=f"metadata.jsonl:7: {message}"):
+        load_gaia(root)
+
+
+def test_gta_file_outside_the_dataset_folder_is_refused(tmp_path: Path) -> None:
+    root = build_gta(tmp_path / "gta")
+    (tmp_path / "secret.jpg").write_bytes(b"not for the agent")
+    raw = json.loads((root / "dataset.json").read_text())
+    raw["0"]["files"][0]["path"] = "../secret.jpg"
+    (root / "dataset.json").write_text(json.dumps(raw))
+    with pytest.raises(BadInput, match="outside the dataset folder"):
+        load_gta(root)

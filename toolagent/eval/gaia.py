@@ -52,6 +52,8 @@ class GaiaTask(BaseModel):
     images: list[str] = Field(default_factory=list)
     files: list[str] = Field(default_factory=list)
     missing_file: str | None = None
+    #: why the row's attachment was refused (it names a file outside the split folder, or the metadata itself)
+    attachment_error: str | None = None
     annotator: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -150,13 +152,20 @@ def _read_rows(folder: Path) -> list[dict[str, Any]]:
     jsonl = folder / "metadata.jsonl"
     if jsonl.is_file():
         rows = []
-        for number, line in enumerate(jsonl.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, raw in enumerate(jsonl.read_bytes().splitlines(), start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise BadInput(f"{jsonl}:{number}: not UTF-8 text (byte {exc.start + 1})") from None
             if not line.strip():
                 continue
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise BadInput(f"{jsonl}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise BadInput(f"{jsonl}:{number}: a row must be a JSON object, got {type(row).__name__}")
+            rows.append(row)
         return rows
     import pandas as pd
 
@@ -167,21 +176,41 @@ def _read_rows(folder: Path) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records"))
 
 
-def _attachment(folder: Path, row: dict[str, Any]) -> tuple[list[str], list[str], str | None]:
+def _inside(folder: Path, candidate: Path) -> Path | None:
+    """The attachment ``candidate`` resolved, when it is a file of the split folder other than its metadata."""
+    root = folder.resolve()
+    try:
+        real = candidate.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if not real.is_relative_to(root) or (real.parent == root and real.name.startswith("metadata.")):
+        return None
+    return real
+
+
+def _attachment(folder: Path, row: dict[str, Any]) -> tuple[Path | None, str | None, str | None]:
+    """(the attachment file, the name when it is missing, why it was refused) for one metadata row."""
     name = str(row.get("file_name") or "").strip()
     if not name:
-        return [], [], None
-    candidates = [folder / name]
+        return None, None, None
     file_path = str(row.get("file_path") or "").strip()
+    candidates = [folder / name]
     if file_path:
         candidates += [folder / Path(file_path).name, folder.parent.parent / file_path, Path(file_path)]
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:
-        return [], [], name
-    path = str(found.resolve())
-    if found.suffix.lower() in IMAGE_SUFFIXES:
-        return [path], [], None
-    return [], [path], None
+    refused = False
+    for candidate in candidates:
+        try:
+            exists = candidate.is_file()
+        except (OSError, ValueError):
+            continue
+        real = _inside(folder, candidate) if exists else None
+        if real is not None:
+            return real, None, None
+        refused = refused or exists
+    if refused:
+        return None, None, (f"attachment {name!r} refused: it names a file outside the split folder {folder} "
+                            "(or the metadata itself)")
+    return None, name, None
 
 
 def _task(folder: Path, row: dict[str, Any], number: int) -> GaiaTask:
@@ -190,12 +219,15 @@ def _task(folder: Path, row: dict[str, Any], number: int) -> GaiaTask:
         level = int(str(row["Level"]).strip())
     except (KeyError, ValueError) as exc:
         raise BadInput(f"GAIA row {number} lacks a valid task_id/Question/Level ({exc})") from None
-    images, files, missing = _attachment(folder, row)
+    found, missing, refused = _attachment(folder, row)
+    is_image = found is not None and found.suffix.lower() in IMAGE_SUFFIXES
+    images = [str(found)] if found is not None and is_image else []
+    files = [str(found)] if found is not None and not is_image else []
     annotator = row.get("Annotator Metadata") or {}
     return GaiaTask(task_id=task_id, question=question, level=level,
                     final_answer=str(row.get("Final answer", "?") if row.get("Final answer") is not None else "?"),
                     file_name=str(row.get("file_name") or ""), images=images, files=files, missing_file=missing,
-                    annotator=annotator if isinstance(annotator, dict) else {})
+                    attachment_error=refused, annotator=annotator if isinstance(annotator, dict) else {})
 
 
 def load_gaia(data: str | Path, split: str = "validation", level: int | None = None,

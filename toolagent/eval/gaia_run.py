@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from toolagent.errors import BadInput
 
 from toolagent.eval.gaia import (
     GAIA_INSTRUCTIONS,
@@ -13,6 +20,27 @@ from toolagent.eval.gaia import (
     write_submission,
 )
 from toolagent.eval.job import Bench, run_agent_task, step_summary
+
+
+@contextmanager
+def staged(paths: list[str]) -> Iterator[list[str]]:
+    """Copies of a task's attachments in a folder of their own, removed when the task ends.
+
+    The agent is given the copies, so tools see the named files and nothing else of the dataset folder (its
+    metadata holds the answers), and a tool that writes to an attachment cannot change the dataset."""
+    if not paths:
+        yield []
+        return
+    folder = Path(tempfile.mkdtemp(prefix="toolagent-attach-"))
+    try:
+        copies = []
+        for path in paths:
+            target = folder / Path(path).name
+            shutil.copyfile(path, target)
+            copies.append(str(target))
+        yield copies
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class GaiaBench(Bench):
@@ -28,9 +56,12 @@ class GaiaBench(Bench):
                 "attachment_missing": task.missing_file}
 
     def run_task(self, task: GaiaTask) -> dict[str, Any]:
-        result = run_agent_task(self.job, task_id=task.task_id, question=task.question, images=task.images,
-                                files=task.files, ground_truth=task.final_answer if task.has_truth else None,
-                                extra_instructions=GAIA_INSTRUCTIONS, pool=self.agents)
+        if task.attachment_error:  # a row naming ../../etc/passwd or metadata.jsonl: an error row, never run
+            raise BadInput(task.attachment_error)
+        with staged(task.images) as images, staged(task.files) as files:
+            result = run_agent_task(self.job, task_id=task.task_id, question=task.question, images=images,
+                                    files=files, ground_truth=task.final_answer if task.has_truth else None,
+                                    extra_instructions=GAIA_INSTRUCTIONS, pool=self.agents)
         model_answer = extract_final_answer(result.answer)
         correct = question_scorer(model_answer, task.final_answer) if task.has_truth and result.answer else (
             False if task.has_truth else None)

@@ -151,9 +151,11 @@ def _sample(key: str, entry: dict[str, Any], root: Path) -> GtaSample:
         raise BadInput(f"{where}: missing 'dialogs'")
     images: list[str] = []
     for file in entry.get("files") or []:
-        path = root / str(file.get("path", ""))
+        path = root / str(file.get("path", "") if isinstance(file, dict) else file)
         if not path.is_file():
             raise BadInput(f"{where}: file not found: {path}")
+        if not path.resolve().is_relative_to(root.resolve()) or path.resolve() == (root / "dataset.json").resolve():
+            raise BadInput(f"{where}: file {path} is outside the dataset folder {root}; refused")
         images.append(str(path.absolute()))
     query, steps = _steps(entry["dialogs"], root, where)
     tools = [str(t.get("name")) for t in entry.get("tools") or [] if isinstance(t, dict)]

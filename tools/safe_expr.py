@@ -47,6 +47,8 @@ class Func:
     fn: Callable[..., Any]
     min_args: int = 1
     max_args: int = 1
+    #: the function reads the sign of a zero argument (sympy has no -0.0): ``fn(*args, negative_zero=[...])``
+    signed_zero: bool = False
 
 
 # ----------------------------------------------------------------------------------------------- bounds
@@ -288,14 +290,47 @@ def _sqrt(x: sp.Basic) -> sp.Basic:
     return _pow(x, sp.Rational(1, 2))
 
 
+def _cbrt(x: sp.Basic) -> sp.Basic:
+    """The real cube root, as Python's math.cbrt (cbrt(-8) = -2, not sympy's complex principal root)."""
+    if x.is_number and x.is_extended_negative:
+        return -_pow(-x, sp.Rational(1, 3))
+    return _pow(x, sp.Rational(1, 3))
+
+
+def _copysign(a: sp.Basic, b: sp.Basic, negative_zero: list[bool]) -> sp.Basic:
+    negative = bool(b.is_extended_negative) or (bool(b.is_zero) and negative_zero[1])
+    return -sp.Abs(a) if negative else sp.Abs(a)
+
+
+def _atan2(y: sp.Basic, x: sp.Basic, negative_zero: list[bool]) -> sp.Basic:
+    """atan2 with Python's signed-zero rules: atan2(-0.0, -1) = -pi, atan2(0.0, -0.0) = pi."""
+    if y.is_zero:
+        if x.is_extended_negative or (x.is_zero and negative_zero[1]):
+            return -sp.pi if negative_zero[0] else sp.pi
+        return sp.S.Zero
+    return sp.atan2(y, x)
+
+
+def _negative_zero(node: ast.AST) -> bool:
+    """Whether ``node`` is a float zero that Python would make -0.0 (``-0.0``, ``-(+0.0)``, ``- -(-0.0)``).
+
+    Only signs written on a zero literal are tracked: that is how -0.0 reaches an expression in practice."""
+    negative = False
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        negative ^= isinstance(node.op, ast.USub)
+        node = node.operand
+    return (isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value == 0
+            and negative != (math.copysign(1.0, node.value) < 0))
+
+
 _MATH_FUNCS: dict[str, Func] = {
-    "sqrt": Func(_sqrt), "cbrt": Func(lambda x: _pow(x, sp.Rational(1, 3))), "isqrt": Func(_isqrt),
+    "sqrt": Func(_sqrt), "cbrt": Func(_cbrt), "isqrt": Func(_isqrt),
     "exp": Func(_exp_like("exp", sp.exp)), "exp2": Func(lambda x: _pow(sp.Integer(2), x)),
     "expm1": Func(lambda x: _exp_like("expm1", sp.exp)(x) - 1),
     "log": Func(_log, 1, 2), "ln": Func(_log), "log10": Func(lambda x: _log(x, sp.Integer(10))),
     "log2": Func(lambda x: _log(x, sp.Integer(2))), "log1p": Func(lambda x: _log(x + 1)),
     "sin": Func(sp.sin), "cos": Func(sp.cos), "tan": Func(sp.tan),
-    "asin": Func(sp.asin), "acos": Func(sp.acos), "atan": Func(sp.atan), "atan2": Func(sp.atan2, 2, 2),
+    "asin": Func(sp.asin), "acos": Func(sp.acos), "atan": Func(sp.atan), "atan2": Func(_atan2, 2, 2, True),
     "sinh": Func(_exp_like("sinh", sp.sinh)), "cosh": Func(_exp_like("cosh", sp.cosh)), "tanh": Func(sp.tanh),
     "asinh": Func(sp.asinh), "acosh": Func(sp.acosh), "atanh": Func(sp.atanh),
     "floor": Func(sp.floor), "ceil": Func(sp.ceiling), "trunc": Func(lambda x: sp.sign(x) * sp.floor(sp.Abs(x))),
@@ -306,7 +341,7 @@ _MATH_FUNCS: dict[str, Func] = {
     "pow": Func(_pow, 2, 2), "hypot": Func(lambda *a: _sqrt(_check(sum((_pow(x, sp.Integer(2)) for x in a), sp.S.Zero))), 1, MAX_ARGS),
     "degrees": Func(lambda x: x * 180 / sp.pi), "radians": Func(lambda x: x * sp.pi / 180),
     "fmod": Func(lambda a, b: _check(sp.sign(a) * _mod(sp.Abs(a), sp.Abs(b))), 2, 2),
-    "copysign": Func(lambda a, b: sp.Abs(a) * (-1 if b.is_extended_negative else 1), 2, 2),
+    "copysign": Func(_copysign, 2, 2, True),
     "gamma": Func(_gamma), "sum": Func(lambda *a: _check(sum(a, sp.S.Zero)), 1, MAX_ARGS),
 }
 
@@ -487,6 +522,8 @@ class SafeEvaluator:
                         else f"{func.min_args} to {func.max_args}")
             raise ExpressionError(f"{name}() takes {expected} argument(s), got {len(node.args)}")
         args = [self._value(arg, depth) for arg in node.args]
+        if func.signed_zero:
+            return _check(func.fn(*args, negative_zero=[_negative_zero(arg) for arg in node.args]), f"{name}()")
         return _check(func.fn(*args), f"{name}()")
 
     def _literal_constructor(self, name: str, node: ast.Call) -> sp.Basic:

@@ -205,3 +205,28 @@ def test_fuzz_structured_expressions_never_run_code(text: str, tmp_path: Path, m
 def test_fuzz_random_text_never_runs_code(text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _check_one(text, tmp_path)
+
+
+# --- arithmetic that is true: the real cube root, and the sign of zero where Python's math uses it
+AS_PYTHON = ["cbrt(-8)", "cbrt(-27.0)", "cbrt(-2)", "cbrt(2)", "cbrt(0)", "copysign(1, -0.0)", "copysign(3, -0.0)",
+             "copysign(-2, 0.0)", "copysign(2, -0)", "copysign(5, - -0.0)", "atan2(-0.0, -1)", "atan2(0.0, -1)",
+             "atan2(0, -1)", "atan2(0.0, -0.0)", "atan2(-0.0, -0.0)", "atan2(-1, -0.0)", "atan2(1, 1)",
+             "atan2(-0.0, 2)"]
+
+
+@pytest.mark.parametrize("expression", AS_PYTHON)
+def test_agrees_with_python_math(expression: str) -> None:
+    import ast
+    import math
+
+    tree = ast.parse(expression, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            node.func = ast.Attribute(value=ast.Name("math", ast.Load()), attr=node.func.id, ctx=ast.Load())
+    expected = eval(compile(ast.fix_missing_locations(tree), "<math>", "eval"), {"math": math})  # trusted literal
+    text, data = calculate(expression)
+    value = float(data["decimal"])
+    assert value == pytest.approx(expected, rel=1e-12, abs=1e-15), (expression, text)
+    if expected != 0:
+        assert math.copysign(1, value) == math.copysign(1, expected), (expression, text)
+    assert "I" not in text  # a real answer, never a complex principal root

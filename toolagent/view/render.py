@@ -101,12 +101,14 @@ def build_page(source: Source) -> Page:
 
 def _environment() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from markupsafe import Markup
 
     env = Environment(loader=PackageLoader("toolagent.view", "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda v, digits=2: "-" if v is None else (f"{v:.{digits}f}" if isinstance(v, float)
                                                                     else str(v))
-    env.filters["tojson_safe"] = lambda v: json.dumps(v, ensure_ascii=True).replace("</", "<\\/")
+    # JSON inside <script>: "<" escaped so no "</script>" can end the block early; safe from HTML escaping
+    env.filters["script_json"] = lambda v: Markup(json.dumps(v, ensure_ascii=True).replace("<", "\\u003c"))
     return env
 
 

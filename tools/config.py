@@ -39,6 +39,8 @@ class ToolConfig(BaseModel):
     enable_python: bool = Field(default_factory=lambda: _env("TOOLAGENT_PYTHON", "0") in ("1", "true", "yes"))
     python_timeout_s: float = 30.0
     python_memory_mb: int = 1024
+    #: the solver's worker process is capped at this much address space
+    solver_memory_mb: int = 2048
     #: files and folders the file-reading tools may read beyond the task's attachments and the run's workspace
     #: (``--allow-path DIR``); everything else is refused.
     allow_paths: list[str] = Field(default_factory=list)

@@ -12,8 +12,13 @@ to the python tool, as GTA's own tool does. This tool is the structured form for
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
+import json
 import re
+import select
+import subprocess
+import sys
+import threading
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -137,7 +142,85 @@ def _fmt(value: Any) -> str:
     return text
 
 
+#: where the numeric root search starts (an equation sympy cannot solve in closed form)
+SEARCH_FROM, SEARCH_TO, SEARCH_STARTS = -10.0, 10.0, 41
+
+
+def _residual(expr: Any) -> Any:
+    import sympy as sp
+
+    return expr.lhs - expr.rhs if isinstance(expr, sp.Eq) else expr
+
+
+def _is_identity(residual: Any) -> bool:
+    import sympy as sp
+
+    try:
+        return bool(sp.simplify(residual) == 0)
+    except Exception:  # noqa: BLE001 - simplify can fail on odd input; then it is not shown to be an identity
+        return False
+
+
+def _numeric_roots(residual: Any, var: Any) -> tuple[list[Any], list[Any], bool] | None:
+    """(real roots, all roots found, whether it was a search) of ``residual = 0``: every root of a polynomial
+    (nroots), else the real roots mpmath's findroot reaches from SEARCH_STARTS points between SEARCH_FROM and
+    SEARCH_TO (a search: there may be others). None when the expression cannot be evaluated numerically."""
+    import mpmath
+    import sympy as sp
+
+    try:
+        poly = sp.Poly(residual, var)
+        if poly.degree() >= 1 and all(c.is_number for c in poly.all_coeffs()):
+            roots = poly.nroots(n=15, maxsteps=200)
+            return [r for r in roots if r.is_real], list(roots), False
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, NotImplementedError):
+        pass
+    except Exception:  # noqa: BLE001 - nroots may fail to converge; fall back to the search
+        pass
+    try:
+        f = sp.lambdify(var, residual, "mpmath")
+    except Exception:  # noqa: BLE001
+        return None
+    found: list[float] = []
+    step = (SEARCH_TO - SEARCH_FROM) / (SEARCH_STARTS - 1)
+    for i in range(SEARCH_STARTS):
+        try:
+            root = mpmath.findroot(f, SEARCH_FROM + i * step)
+            value = complex(f(root))
+        except Exception:  # noqa: BLE001 - no convergence from this start, a domain error, ...
+            continue
+        root_c = complex(root)
+        if abs(root_c.imag) > 1e-12 or abs(value) > 1e-9:
+            continue
+        if all(abs(root_c.real - r) > 1e-8 * max(1.0, abs(r)) for r in found):
+            found.append(root_c.real)
+    roots = [sp.Float(r, 15) for r in sorted(found)]
+    return roots, roots, True
+
+
+def _is_linear(residuals: list[Any], symbols: list[Any]) -> bool:
+    import sympy as sp
+
+    try:
+        return all(sp.Poly(r, *symbols).total_degree() <= 1 for r in residuals)
+    except Exception:  # noqa: BLE001 - not a polynomial in the symbols
+        return False
+
+
+def _numeric_answer(residual: Any, var: Any, why: str) -> tuple[str, dict[str, Any]]:
+    found = _numeric_roots(residual, var)
+    if found and found[1]:
+        real, every, searched = found
+        shown = "; ".join(f"{var} ≈ {r}" for r in every)
+        where = f" (searched from {var} = {SEARCH_FROM:g} to {SEARCH_TO:g}; there may be others)" if searched else ""
+        return (f"{why}; numeric roots{where}: {shown}",
+                {"solutions": None, "numeric_real": [str(r) for r in real], "numeric": [str(r) for r in every]})
+    return (f"{why}, and a numeric search from {var} = {SEARCH_FROM:g} to {SEARCH_TO:g} found no root; "
+            "this is not a proof that there is none", {"solutions": None, "numeric_real": [], "numeric": []})
+
+
 def _solve(exprs: list[Any], symbols: list[Any]) -> tuple[str, dict[str, Any]]:
+    """Solve; "no solution" and "every value" only when they are facts, numeric roots when there is no closed form."""
     import sympy as sp
 
     relations = [e for e in exprs if isinstance(e, sp.core.relational.Relational) and not isinstance(e, sp.Eq)]
@@ -148,12 +231,26 @@ def _solve(exprs: list[Any], symbols: list[Any]) -> tuple[str, dict[str, Any]]:
         return f"{result}", {"solution": str(result)}
     if any(e == sp.false for e in exprs):
         return "no solution (an equation reduces to False)", {"solutions": []}
-    exprs = [e for e in exprs if e != sp.true]
-    if not exprs:
-        return "every value is a solution (the equations reduce to True)", {"solutions": "all"}
-    solutions = sp.solve(exprs, symbols, dict=True)
+    residuals = [_residual(e) for e in exprs if e != sp.true]
+    residuals = [r for r in residuals if not _is_identity(r)]
+    if not residuals:
+        return "every value is a solution (the equations hold identically)", {"solutions": "all"}
+    single = len(residuals) == 1 and len(symbols) == 1
+    try:
+        solutions = sp.solve(residuals[0] if len(residuals) == 1 else residuals, symbols, dict=True)
+    except NotImplementedError:
+        if not single:
+            raise
+        return _numeric_answer(residuals[0], symbols[0], "sympy found no closed form")
     if not solutions:
-        return "no solution", {"solutions": []}
+        if _is_linear(residuals, symbols):
+            return "no solution (the linear equations are inconsistent)", {"solutions": []}
+        if single:
+            return _numeric_answer(residuals[0], symbols[0], "sympy found no solution in closed form")
+        return ("sympy found no solution for the system; this is not a proof that there is none",
+                {"solutions": None})
+    if single and any(v.has(sp.CRootOf) for sol in solutions for v in sol.values()):
+        return _numeric_answer(residuals[0], symbols[0], "no closed form (roots of a polynomial of degree 5+)")
     lines = [", ".join(f"{k} = {_fmt(v)}" for k, v in sorted(sol.items(), key=lambda kv: str(kv[0])))
              for sol in solutions]
     text = lines[0] if len(lines) == 1 else "\n".join(f"{i}) {line}" for i, line in enumerate(lines, 1))
@@ -212,6 +309,8 @@ def work(payload: dict[str, Any]) -> dict[str, Any]:
         return {"text": text, "data": {"result": str(result)}}
     except ToolError as exc:
         return {"error": str(exc)}
+    except MemoryError:
+        raise  # the worker reports it with its limit
     except NotImplementedError as exc:
         return {"error": f"sympy cannot do this {args.task}: {str(exc).splitlines()[0] if str(exc) else ''}"}
     except Exception as exc:  # sympy raises many types; report one line
@@ -220,45 +319,92 @@ def work(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------ process
-def _child(conn: Any, payload: dict[str, Any]) -> None:
+class _Worker:
+    """One ``python -m toolagent.tools.solver_worker`` process (sympy loaded once, reused across calls)."""
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "toolagent.tools.solver_worker", str(memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            start_new_session=True)
+
+    def call(self, payload: dict[str, Any], timeout_s: float) -> dict[str, Any] | None:
+        """The worker's reply, or None when it did not answer in time (the caller then kills it)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps(payload) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return {"error": f"the solver process died (exit code {self.process.poll()})"}
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
+        if not ready:
+            return None
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait(5)
+            return {"error": f"the solver process died (exit code {self.process.returncode}; memory limit "
+                             f"{self.memory_mb} MB)"}
+        return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+_IDLE: list[_Worker] = []
+_IDLE_LOCK = threading.Lock()
+#: idle workers kept for reuse (concurrent calls start more; the extra ones stop when done)
+MAX_IDLE = 2
+
+
+def _acquire(memory_mb: int) -> _Worker:
+    with _IDLE_LOCK:
+        for worker in _IDLE:
+            if worker.memory_mb == memory_mb:
+                _IDLE.remove(worker)
+                if worker.alive():
+                    return worker
+                worker.close()
+                break
+    return _Worker(memory_mb)
+
+
+def _release(worker: _Worker) -> None:
+    with _IDLE_LOCK:
+        if worker.alive() and len(_IDLE) < MAX_IDLE:
+            _IDLE.append(worker)
+            return
+    worker.close()
+
+
+@atexit.register
+def _close_idle() -> None:
+    with _IDLE_LOCK:
+        while _IDLE:
+            _IDLE.pop().close()
+
+
+def run_isolated(payload: dict[str, Any], timeout_s: float, memory_mb: int = 2048) -> dict[str, Any]:
+    """Run ``work(payload)`` in a worker process; kill it after ``timeout_s`` seconds."""
+    worker = _acquire(memory_mb)
     try:
-        conn.send(work(payload))
-    except BaseException as exc:  # noqa: BLE001 - report anything, including MemoryError
-        conn.send({"error": f"solver failed: {type(exc).__name__}: {exc}"[:400]})
-    finally:
-        conn.close()
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sympy", "toolagent.tools.solver", "toolagent.tools.safe_expr"])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
-def run_isolated(payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    """Run ``work(payload)`` in a child process; kill it after ``timeout_s`` seconds."""
-    ctx = _context()
-    receive, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(send, payload), daemon=True)
-    process.start()
-    send.close()
-    try:
-        if receive.poll(timeout_s):
-            try:
-                return receive.recv()
-            except EOFError:
-                pass
-            process.join(1)
-            return {"error": f"the solver process died (exit code {process.exitcode})"}
+        result = worker.call(payload, timeout_s)
+    except BaseException:
+        worker.close()
+        raise
+    if result is None:
+        worker.close()
         return {"error": f"solver gave up after {timeout_s:g} s (the problem is too hard for sympy in time)"}
-    finally:
-        receive.close()
-        if process.is_alive():
-            process.kill()
-        process.join(5)
+    _release(worker)
+    return result
 
 
 class SolverTool(ToolagentTool):
@@ -274,14 +420,15 @@ class SolverTool(ToolagentTool):
     args_schema: type[BaseModel] = SolverArgs
     timeout_s: float = DEFAULT_TIMEOUT_S + 10
     work_timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = 2048
 
     def execute(self, args: BaseModel, ctx: ToolContext) -> ToolOutput:
         assert isinstance(args, SolverArgs)
-        result = run_isolated(args.model_dump(), self.work_timeout_s)
+        result = run_isolated(args.model_dump(), self.work_timeout_s, self.memory_mb)
         if "error" in result:
             raise ToolError(result["error"])
         return ToolOutput(text=result["text"], data=result["data"])
 
 
 def make_tool(config: ToolConfig) -> SolverTool:
-    return SolverTool()
+    return SolverTool(memory_mb=config.solver_memory_mb)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,4 +111,73 @@ def test_timeout_kills_the_work() -> None:
     tool.work_timeout_s = 0.3
     obs = run_tool(tool, {"task": "simplify", "expression": "(x+1)^300*(x-1)^300 - (x^2-1)^300"}, ToolContext())
     assert not obs.ok and "gave up after 0.3 s" in obs.error
-    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+    from toolagent.tools import solver
+
+    assert len(_solver_workers()) == len(solver._IDLE)  # the busy worker was killed; idle ones wait for work
+    assert run_tool(make_tool(ToolConfig()), {"expression": "x + 1 = 3"}, ToolContext()).text == "x = 2"
+
+
+def _solver_workers() -> list[int]:
+    """Live solver worker processes started by this process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"solver_worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_script_without_a_main_guard_is_not_re_executed(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from toolagent.tools.base import ToolContext, run_tool\n"
+        "from toolagent.tools.config import ToolConfig\n"
+        "from toolagent.tools.solver import make_tool\n"
+        "print('script body ran', flush=True)\n"
+        "obs = run_tool(make_tool(ToolConfig()), {'expression': 'x**2 = 9'}, ToolContext())\n"
+        "print(obs.text, obs.error, flush=True)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("script body ran") == 1, done.stdout
+    assert "1) x = -3\n2) x = 3 None" in done.stdout
+
+
+def test_the_worker_memory_is_capped() -> None:
+    tool = make_tool(ToolConfig(solver_memory_mb=400))
+    obs = run_tool(tool, {"task": "expand", "expression": "(x+1)**1000000"}, ToolContext())
+    assert not obs.ok and ("memory" in obs.error or "died" in obs.error), obs.error
+
+
+def test_no_closed_form_gives_numeric_roots() -> None:
+    result = work({"expression": "x**5 - x + 1 = 0"})
+    assert "error" not in result, result
+    assert "no solution" not in result["text"] and "no closed form" in result["text"]
+    real = [float(r) for r in result["data"]["numeric_real"]]
+    assert real == [pytest.approx(-1.1673039782614187, rel=1e-9)]
+    transcendental = work({"expression": "cos(x) = x"})
+    assert "error" not in transcendental, transcendental
+    assert [float(r) for r in transcendental["data"]["numeric_real"]] == [pytest.approx(0.7390851332151607)]
+    assert "no closed form" in transcendental["text"]
+
+
+@pytest.mark.parametrize("equation", ["(x+1)**2 = x**2 + 2*x + 1", "sin(x)**2 + cos(x)**2 = 1", "2*(x - 1) = 2*x - 2"])
+def test_identities_hold_for_every_value(equation: str) -> None:
+    result = work({"expression": equation})
+    assert result["data"]["solutions"] == "all" and result["text"].startswith("every value"), result
+
+
+def test_no_solution_only_when_it_is_a_fact() -> None:
+    assert work({"expression": "x = x + 1"})["text"].startswith("no solution")
+    assert work({"expression": "0*x = 5"})["text"].startswith("no solution")
+    unknown = work({"expression": "exp(x) + x**x = -3 + sin(x)"})  # sympy gives up; no numeric root found
+    assert "error" not in unknown, unknown
+    assert not unknown["text"].startswith("no solution") and "not a proof" in unknown["text"]
+    assert unknown["data"]["solutions"] is None

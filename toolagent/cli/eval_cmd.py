@@ -182,11 +182,14 @@ def synth(
 def compare(
     run_a: Path = typer.Argument(..., help="First run folder (A)."),
     run_b: Path = typer.Argument(..., help="Second run folder (B)."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also write a comparison plot (PNG) to this file."),
 ) -> None:
     """Print two runs side by side (e.g. tracer1 vs react) with the deltas B − A."""
     from rich.console import Console
 
-    from toolagent.eval.compare import compare_rows, render
+    from toolagent.eval.compare import compare_rows, render, write_plot
 
     labels, rows = compare_rows(run_a, run_b)
     Console().print(render(labels, rows))
+    if plot:
+        sys.stdout.write(f"plot: {write_plot(labels, rows, plot)}\n")

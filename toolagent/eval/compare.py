@@ -13,7 +13,10 @@ _GENERAL = ("tasks", "ok", "errors", "timeouts", "mean_steps", "mean_elapsed_s")
 
 
 def _label(summary: dict[str, Any], folder: Path) -> str:
-    return f"{summary.get('graph', '?')} · {summary.get('model', '?')} ({folder.name})"
+    graph = str(summary.get("graph", "?"))
+    if summary.get("horizon") and graph != "react":
+        graph += f" T={summary['horizon']}"
+    return f"{graph} · {summary.get('model', '?')} ({folder.name})"
 
 
 def _flat(summary: dict[str, Any]) -> dict[str, Any]:
@@ -41,8 +44,11 @@ def compare_rows(run_a: str | Path, run_b: str | Path) -> tuple[list[str], list[
 
 
 def render(labels: list[str], rows: list[tuple[str, Any, Any, Any]]) -> Any:
-    """A rich Table of the comparison."""
+    """The comparison as rich renderables: the two run labels on their own lines, then a narrow table (metric,
+    A, B, Δ) whose metric names are never cut, so it reads at 80 columns."""
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     def fmt(value: Any, signed: bool = False) -> str:
         if value is None:
@@ -51,12 +57,20 @@ def render(labels: list[str], rows: list[tuple[str, Any, Any, Any]]) -> Any:
             return f"{value:+.2f}" if signed else f"{value:.2f}"
         return f"{value:+d}" if signed and isinstance(value, int) else str(value)
 
-    table = Table(title="run comparison (Δ = B − A)")
-    table.add_column("metric")
-    table.add_column(f"A: {labels[0]}", justify="right")
-    table.add_column(f"B: {labels[1]}", justify="right")
-    table.add_column("Δ", justify="right")
+    table = Table(title="run comparison (Δ = B − A)", title_justify="left")
+    table.add_column("metric", no_wrap=True, min_width=max((len(r[0]) for r in rows), default=6))
+    table.add_column("A", justify="right", no_wrap=True)
+    table.add_column("B", justify="right", no_wrap=True)
+    table.add_column("Δ", justify="right", no_wrap=True)
     for key, va, vb, delta in rows:
         style = "" if not isinstance(delta, (int, float)) or delta == 0 else ("green" if delta > 0 else "red")
         table.add_row(key, fmt(va), fmt(vb), f"[{style}]{fmt(delta, True)}[/]" if style else fmt(delta, True))
-    return table
+    heads = [Text.assemble((f"{side}: ", "bold"), label) for side, label in zip("AB", labels)]
+    return Group(*heads, table)
+
+
+def write_plot(labels: list[str], rows: list[tuple[str, Any, Any, Any]], out: Path) -> Path:
+    """compare.png: the two runs' scores side by side, and their mean steps and seconds."""
+    from toolagent.eval.plots import compare_plot
+
+    return compare_plot(labels, rows, out)

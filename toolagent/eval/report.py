@@ -31,12 +31,16 @@ def summarize(job: EvalJob, bench: Bench, rows: list[dict[str, Any]]) -> dict[st
     elapsed = [float(r["elapsed_s"]) for r in ok if r.get("elapsed_s") is not None]
     summary: dict[str, Any] = {
         "benchmark": job.bench, "mode": job.mode, "split": job.split if job.bench == "gaia" else None,
-        "model": job.model, "graph": job.graph, "horizon": job.horizon, "max_steps": job.max_steps,
+        "model": job.model, "graph": job.graph, "max_steps": job.max_steps,
+        # a react run plans one step at a time: the job's --horizon default means nothing there
+        "horizon": None if job.graph == "react" else job.horizon,
         "tasks": len(rows), "ok": len(ok), "errors": len(errors),
         "timeouts": sum(1 for r in errors if "timed out" in str(r.get("error"))),
         "mean_steps": sum(steps) / len(steps) if steps else None,
         "mean_elapsed_s": sum(elapsed) / len(elapsed) if elapsed else None,
         "tool_usage": dict(usage.most_common()), "metrics": bench.metrics(rows),
+        "missing_attachments": {str(r["task_id"]): str(r["attachment_missing"]) for r in rows
+                                if r.get("attachment_missing")},
         "generated_at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     if job.bench == "gta":
@@ -47,54 +51,56 @@ def summarize(job: EvalJob, bench: Bench, rows: list[dict[str, Any]]) -> dict[st
     return summary
 
 
-def _save(fig: Any, folder: Path, name: str) -> str:
-    """Write a finished figure as a PNG, free it, and return its file name."""
-    import matplotlib.pyplot as plt
+def tool_calls(job: EvalJob, rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """[calls, failed calls] per tool over finished tasks: from GTA rows' predicted calls, else the feedback logs
+    (observation errors), else the rows' tool lists (no error information)."""
+    from toolagent.errors import BadInput
+    from toolagent.eval.job import feedback_path
+    from toolagent.feedback import iter_feedback
 
-    fig.tight_layout()
-    fig.savefig(folder / name, dpi=100)
-    plt.close(fig)
-    return name
+    calls: dict[str, list[int]] = {}
+
+    def add(name: Any, failed: Any) -> None:
+        entry = calls.setdefault(str(name), [0, 0])
+        entry[0] += 1
+        entry[1] += bool(failed)
+
+    for row in rows:
+        if row.get("status") != "ok":
+            continue
+        if isinstance(row.get("pred_calls"), list):
+            for call in row["pred_calls"]:
+                add(call.get("name"), call.get("error"))
+        elif isinstance(row.get("turns"), list):
+            for turn in row["turns"]:
+                if turn.get("pred_type") == "tool":
+                    add(turn.get("pred_name"), turn.get("error") or turn.get("schema_error"))
+        else:
+            log = feedback_path(job, str(row.get("task_id")))
+            try:
+                records = [r for r in iter_feedback(log) if r.executed.tool != "answer"] if log.is_file() else None
+            except BadInput:
+                records = None
+            if records is None:
+                for name in row.get("tools") or []:
+                    add(name, False)
+            for record in records or []:
+                add(record.executed.tool, record.observation.error)
+    return dict(sorted(calls.items(), key=lambda kv: -kv[1][0]))
 
 
-def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], folder: Path) -> list[str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+def _plots(bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]], calls: dict[str, list[int]],
+           folder: Path) -> list[str]:
+    from toolagent.eval import plots
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     title, values = bench.breakdown(summary["metrics"])
     if values:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        labels = list(values)
-        bars = ax.bar(labels, [v or 0.0 for v in values.values()], color="#4C72B0")
-        ax.bar_label(bars, labels=[_fmt(v) for v in values.values()])
-        ax.set_ylim(0, 105)
-        ax.set_title(title)
-        written.append(_save(fig, folder, "accuracy.png"))
-    steps = [int(r.get("steps") or 0) for r in rows if r.get("status") == "ok"]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    if steps:
-        ax.hist(steps, bins=range(max(steps) + 2), color="#55A868", edgecolor="white", align="left")
-    ax.set_xlabel("steps per task")
-    ax.set_ylabel("tasks")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("Steps per task")
-    written.append(_save(fig, folder, "steps_hist.png"))
-    usage = summary["tool_usage"]
-    fig, ax = plt.subplots(figsize=(6, max(2.5, 0.35 * len(usage) + 1)))
-    if usage:
-        names = list(usage)[::-1]
-        ax.barh(names, [usage[n] for n in names], color="#C44E52")
-    ax.set_xlabel("calls")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("Tool usage")
-    written.append(_save(fig, folder, "tool_usage.png"))
-    return written
+        written.append(plots.accuracy_plot(title, values, rows, summary, folder))
+    written.append(plots.steps_plot(rows, summary, folder))
+    written.append(plots.tool_plot(calls, summary, folder))
+    return written + plots.accuracy_vs_plots(rows, summary, folder)
 
 
 def markdown(job: EvalJob, bench: Bench, summary: dict[str, Any], rows: list[dict[str, Any]],
@@ -104,7 +110,12 @@ def markdown(job: EvalJob, bench: Bench, summary: dict[str, Any], rows: list[dic
              "| setting | value |", "|---|---|"]
     for key in ("model", "graph", "horizon", "max_steps", "tasks", "ok", "errors", "timeouts", "mean_steps",
                 "mean_elapsed_s"):
-        lines.append(f"| {key} | {_fmt(summary[key])} |")
+        shown = "- (react plans one step)" if key == "horizon" and summary[key] is None else _fmt(summary[key])
+        lines.append(f"| {key} | {shown} |")
+    missing = summary.get("missing_attachments") or {}
+    if missing:
+        lines += ["", "## Warnings", "", f"- attachment missing for {len(missing)} task(s); they ran without it:"]
+        lines += [f"  - `{task}`: {name}" for task, name in list(missing.items())[:20]]
     for table_title, table in bench.tables(summary["metrics"]):
         lines += ["", f"## {table_title}", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in table.items()]
@@ -117,8 +128,11 @@ def markdown(job: EvalJob, bench: Bench, summary: dict[str, Any], rows: list[dic
             lines += ["", f"### {key}", "", "| key | value |", "|---|---|"]
             lines += [f"| {k} | {_fmt(v)} |" for k, v in value.items()]
     if summary["tool_usage"]:
-        lines += ["", "## Tool usage", "", "| tool | calls |", "|---|---|"]
-        lines += [f"| {k} | {v} |" for k, v in summary["tool_usage"].items()]
+        failed = summary.get("tool_errors") or {}
+        lines += ["", "## Tool usage", "", "| tool | calls | failed | error rate |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v} | {failed.get(k, '-')} | "
+                  f"{_fmt(100.0 * failed[k] / v) + '%' if k in failed and v else '-'} |"
+                  for k, v in summary["tool_usage"].items()]
     errors = [r for r in rows if r.get("status") != "ok"]
     if errors:
         lines += ["", f"## Errors ({len(errors)})", ""]
@@ -136,7 +150,9 @@ def write_report(job: EvalJob, bench: Bench, rows: list[dict[str, Any]], plots: 
     folder = job.path
     summary = summarize(job, bench, rows)
     summary["artifacts"] = bench.after_run(rows)
-    written = _plots(bench, summary, rows, folder / "plots") if plots else []
+    calls = tool_calls(job, rows)
+    summary["tool_errors"] = {name: failed for name, (_, failed) in calls.items()}
+    written = _plots(bench, summary, rows, calls, folder / "plots") if plots else []
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     (folder / "summary.md").write_text(markdown(job, bench, summary, rows, written), encoding="utf-8")
     return summary

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from toolagent.errors import BadInput
-from toolagent.eval.job import RESUME_KEYS, Bench, EvalJob, shared_model
+from toolagent.eval.job import RESUME_KEYS, EvalJob, shared_model
+from toolagent.eval.progress import RunProgress
 from toolagent.eval.registry import make_bench
 from toolagent.eval.store import ResultStore
 
@@ -57,47 +58,6 @@ def _check_model(job: EvalJob) -> None:
         check_reachable(shared_model(job.model, job.base_url))
 
 
-class _Progress:
-    """A rich progress bar (done/total, running metric, errors) on stderr; silent when disabled."""
-
-    def __init__(self, bench: Bench, total: int, rows: list[dict[str, Any]], enabled: bool) -> None:
-        self.bench, self.rows, self.enabled = bench, rows, enabled
-        self._progress: Any = None
-        if enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[metric]}"), TextColumn("errors {task.fields[errors]}"),
-                TimeElapsedColumn(), console=Console(stderr=True))
-            self._task = self._progress.add_task(f"{bench.job.bench} {bench.job.mode}", total=total,
-                                                 completed=len(rows), **self._fields())
-
-    def _fields(self) -> dict[str, Any]:
-        return {"metric": self.bench.headline(self.rows),
-                "errors": sum(1 for r in self.rows if r.get("status") != "ok")}
-
-    def __enter__(self) -> _Progress:  # noqa: PYI034 - a private helper, never subclassed
-        if self._progress is not None:
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def advance(self) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, advance=1, **self._fields())
-
-
 def run_eval(job: EvalJob, *, retry_errors: bool = False, progress: bool = True,
              report: bool = True) -> dict[str, Any]:
     """Run (or resume) an evaluation job and write its report. Returns the summary dict."""
@@ -119,11 +79,20 @@ def run_eval(job: EvalJob, *, retry_errors: bool = False, progress: bool = True,
     todo = [t for t in tasks if bench.task_id(t) not in done]
     deadline = job.task_timeout + DEADLINE_GRACE_S
 
-    with _Progress(bench, len(tasks), rows, progress) as bar:
+    with RunProgress(bench, len(tasks), rows, progress) as bar:
+        for task in todo:
+            if getattr(task, "missing_file", None):
+                bar.warn(f"task {bench.task_id(task)}: attachment {task.missing_file} is missing (runs without it)")
+
         def on_row(row: dict[str, Any]) -> None:
             store.append(row)
             rows.append(row)
+            bar.finished(str(row.get("task_id")))
             bar.advance()
+
+        def run_one(task: Any) -> dict[str, Any]:
+            bar.started(bench.task_id(task))
+            return bench.safe_run(task)
 
         if job.backend == "ray":
             from toolagent.eval.ray_backend import run_ray
@@ -132,7 +101,7 @@ def run_eval(job: EvalJob, *, retry_errors: bool = False, progress: bool = True,
         else:
             from toolagent.eval.executor import run_threads
 
-            run_threads(todo, bench.safe_run, on_row, workers=job.workers, deadline_s=deadline,
+            run_threads(todo, run_one, on_row, workers=job.workers, deadline_s=deadline,
                         timeout_row=bench.error_row)
     order = {bench.task_id(t): i for i, t in enumerate(tasks)}
     rows.sort(key=lambda r: order.get(str(r["task_id"]), len(order)))

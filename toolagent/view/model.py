@@ -1,8 +1,6 @@
 """Turn loaded rows and step records into what the templates show: task rows, timelines, plan divergences.
 
-Outcomes are uniform across benchmarks: ``correct`` / ``wrong`` / ``unscored`` for finished tasks, ``timeout``
-and ``error`` for the others. GAIA rows carry ``correct``; GTA end-to-end rows a score in [0, 1]
-(``answer_score`` or ``imggen_score``, correct at 0.5 or more); GTA step rows per-turn matches.
+Outcomes (correct / wrong / error / timeout / unscored) follow toolagent.eval.outcome, as the report plots do.
 """
 
 from __future__ import annotations
@@ -11,43 +9,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolagent.eval.outcome import number, outcome_of, score_of
 from toolagent.view.media import ImageStore
 
-OUTCOMES = ("correct", "wrong", "error", "timeout", "unscored")
-#: a GTA score at or above this counts as a correct answer in the viewer's filters
-PASS_SCORE = 0.5
 _TEXT_LIMIT = 4000
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def score_of(row: dict[str, Any]) -> float | None:
-    """A task's score in [0, 1], or None when it is not scored."""
-    if isinstance(row.get("correct"), bool):
-        return 1.0 if row["correct"] else 0.0
-    for key in ("answer_score", "imggen_score"):
-        if _num(row.get(key)) is not None:
-            return float(row[key])
-    turns = [t for t in row.get("turns") or [] if isinstance(t, dict)]
-    if turns:
-        hits = [bool(t.get("tool_match")) if t.get("gold_type") == "tool" else (_num(t.get("answer_score")) or 0) >=
-                PASS_SCORE for t in turns]
-        return sum(hits) / len(hits)
-    return None
-
-
-def outcome_of(row: dict[str, Any]) -> str:
-    timed_out = "timed out" in str(row.get("error") or "") or row.get("run_status") == "timeout"
-    if timed_out:
-        return "timeout"
-    if row.get("status") not in (None, "ok") or row.get("run_status") == "error":
-        return "error"
-    score = score_of(row)
-    if score is None:
-        return "unscored"
-    return "correct" if score >= (1.0 if row.get("turns") else PASS_SCORE) else "wrong"
 
 
 def group_of(row: dict[str, Any]) -> str:
@@ -184,8 +149,8 @@ def timeline(records: list[dict[str, Any]], images: ImageStore) -> list[StepView
             tool=str(executed.get("tool") or "?"), args=short_args(executed.get("args") or {}),
             text=_text(observation.get("text")), error=observation.get("error"),
             images=[i for i in (images.add(p) for p in observation.get("images") or []) if i],
-            planner_s=float(_num(record.get("planner_latency_s")) or 0.0),
-            tool_s=float(_num(record.get("tool_latency_s")) or _num(observation.get("latency_s")) or 0.0),
+            planner_s=float(number(record.get("planner_latency_s")) or 0.0),
+            tool_s=float(number(record.get("tool_latency_s")) or number(observation.get("latency_s")) or 0.0),
             cached=bool(observation.get("cached")), speculative=bool(record.get("speculative")),
             divergence=change))
         previous = plan
@@ -217,7 +182,7 @@ def task_view(index: int, row: dict[str, Any], records: list[dict[str, Any]], im
         truth=_text(row.get("ground_truth") if row.get("ground_truth") is not None else row.get("gt_answer"), 2000),
         run_status=str(row.get("run_status") or row.get("status") or ""),
         error=_text(row.get("error") or row.get("run_error"), 1000), steps=row.get("steps"),
-        elapsed=_num(row.get("elapsed_s")), tools=tools, attachments=names, attachment_images=pictures,
+        elapsed=number(row.get("elapsed_s")), tools=tools, attachments=names, attachment_images=pictures,
         attachment_missing=bool(row.get("attachment_missing")), timeline=steps,
         changes=sum(1 for s in steps if s.divergence and s.divergence.kind != "kept"),
         speculative=sum(1 for s in steps if s.speculative))

@@ -28,12 +28,12 @@ class RunProgress:
     """Progress of one run: ``started``/``finished`` per task, ``advance`` per result row."""
 
     def __init__(self, bench: Any, total: int, rows: list[dict[str, Any]], enabled: bool, *,
-                 stream: TextIO | None = None, every_s: float = LINE_EVERY_S,
+                 stream: TextIO | None = None, every_s: float | None = None,
                  tty: bool | None = None) -> None:
         self.bench, self.rows, self.total, self.enabled = bench, rows, total, enabled
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
-        self.every_s = every_s
+        self.every_s = LINE_EVERY_S if every_s is None else every_s
         job = bench.job
         self.label = f"{job.bench} {job.mode if job.bench == 'gta' else job.split}"
         self.resumed = len(rows)

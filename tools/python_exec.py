@@ -3,18 +3,20 @@
 This is PROCESS ISOLATION, NOT A SECURITY SANDBOX. The snippet runs as the same user, can read files that
 user can read and (where the machine has a network) reach the network. What it does give:
 
-- a separate interpreter (``sys.executable -I``: no PYTHONPATH, no user site-packages) in its own session,
-  killed (whole process group) at the wall-clock limit;
-- rlimits: address space (memory), CPU seconds, open files, file size, no core files;
-- an empty temporary working directory, deleted afterwards;
-- a minimal environment (PATH, LANG, HOME=the work dir, MPLBACKEND=Agg, ...) — nothing inherited, so API
-  keys and other secrets in the parent's environment are not visible;
-- stdout/stderr captured to files and read back capped.
+- an intermediate process (``py_launcher``) started with a scrubbed environment (PATH, LANG, HOME=the work
+  dir, MPLBACKEND=Agg, ...): the host's API keys never reach it, the snippet or their ``/proc/PID/environ``;
+- where the kernel allows (root, or unprivileged user namespaces): new PID and mount namespaces with a fresh
+  ``/proc`` and every capability dropped, so the snippet sees no process but its own: it cannot read the
+  host process's environment or signal it;
+- the whole tree killed at the wall-clock limit and when the snippet ends: the launcher is a subreaper,
+  so ``setsid`` or a double fork does not escape; a pids cgroup (where writable) and RLIMIT_NPROC cap the
+  process count;
+- rlimits set before ``exec`` of a separate interpreter (``sys.executable -I``): address space (memory), CPU
+  seconds, open files, file size, no core files;
+- an empty temporary working directory, deleted afterwards; stdout/stderr captured and read back capped.
 
-The rlimits are set by the runner script as its first statement, before any user code runs, rather than
-in ``preexec_fn``: tools run inside worker threads, and ``preexec_fn`` is documented as unsafe (it can
-deadlock the child) when the parent has threads. The effect is the same: the limits hold for the whole
-snippet and for anything it starts.
+Without namespaces (a kernel or container that forbids them) the snippet can still see other processes of
+the same user; ``Observation.data["isolation"]`` says which protections were in force.
 
 GTA semantics: if the code defines ``solution()``, it is called and its return value printed; a returned
 matplotlib figure is saved as an image. Every figure still open at the end is saved too, and all figures
@@ -34,6 +36,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -47,16 +50,16 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_OPEN_FILES = 256
 _FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 
-# The runner: limits first, then the snippet in a fresh __main__ namespace, then GTA's solution() and figures.
+#: processes (and threads) the snippet may have at once (pids cgroup where writable, and RLIMIT_NPROC)
+MAX_PROCS = 64
+#: seconds the tool waits past the time limit for the launcher to kill the tree and report
+LAUNCHER_GRACE_S = 15.0
+
+# The runner (its limits are already set by the launcher): the snippet in a fresh __main__ namespace, then
+# GTA's solution() and figures.
 _RUNNER = textwrap.dedent('''
-    import json, resource, sys, traceback
+    import json, sys, traceback
     cfg = json.load(open(sys.argv[1]))
-    for name, value in cfg["limits"].items():
-        limit = getattr(resource, name)
-        soft, hard = resource.getrlimit(limit)
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(limit, (value, value))
-    del name, value, limit, soft, hard
 
     def _save_figures(returned=None):
         if "matplotlib.pyplot" not in sys.modules:
@@ -122,10 +125,21 @@ def _environment(workdir: Path) -> dict[str, str]:
     }
 
 
-def run_snippet(code: str, *, timeout_s: float, memory_mb: int) -> tuple[int | None, str, str, list[Path], Path]:
-    """Run ``code``; returns (exit code or None on timeout, stdout, stderr, figure paths, work dir).
+class SnippetRun(NamedTuple):
+    returncode: int | None  # None: killed at the time limit
+    stdout: str
+    stderr: str
+    figures: list[Path]
+    workdir: Path
+    isolation: str  # the protections that were in force (namespaces, cgroup)
 
-    The caller removes the work dir (``shutil.rmtree``) once it has copied the figures out.
+
+def run_snippet(code: str, *, timeout_s: float, memory_mb: int) -> SnippetRun:
+    """Run ``code``; returns its exit code (None on timeout), output, figures, work dir and isolation.
+
+    The snippet runs under ``py_launcher`` (an intermediate process started with a scrubbed environment that
+    isolates, limits and finally kills the snippet's whole process tree). The caller removes the work dir
+    (``shutil.rmtree``) once it has copied the figures out.
     """
     workdir = Path(tempfile.mkdtemp(prefix="toolagent-py-"))
     control = Path(tempfile.mkdtemp(prefix="toolagent-pyctl-"))
@@ -133,26 +147,37 @@ def run_snippet(code: str, *, timeout_s: float, memory_mb: int) -> tuple[int | N
         (control / "snippet.py").write_text(code, encoding="utf-8")
         (control / "runner.py").write_text(_RUNNER, encoding="utf-8")
         limits = {"RLIMIT_AS": memory_mb * 1024 * 1024, "RLIMIT_CPU": int(timeout_s) + 1,
-                  "RLIMIT_NOFILE": MAX_OPEN_FILES, "RLIMIT_FSIZE": MAX_FILE_BYTES, "RLIMIT_CORE": 0}
-        (control / "config.json").write_text(json.dumps({"limits": limits, "snippet": str(control / "snippet.py")}))
+                  "RLIMIT_NOFILE": MAX_OPEN_FILES, "RLIMIT_FSIZE": MAX_FILE_BYTES, "RLIMIT_CORE": 0,
+                  "RLIMIT_NPROC": MAX_PROCS}
+        (control / "runner.json").write_text(json.dumps({"snippet": str(control / "snippet.py")}))
+        launch = {"limits": limits, "timeout_s": timeout_s, "max_procs": MAX_PROCS, "workdir": str(workdir),
+                  "runner": str(control / "runner.py"), "runner_config": str(control / "runner.json"),
+                  "env": _environment(workdir), "result": str(control / "result.json")}
+        (control / "launch.json").write_text(json.dumps(launch))
+        launcher = Path(__file__).with_name("py_launcher.py")
         with (control / "stdout").open("wb") as out, (control / "stderr").open("wb") as err:
             process = subprocess.Popen(
-                [sys.executable, "-I", str(control / "runner.py"), str(control / "config.json")],
+                [sys.executable, "-I", "-S", str(launcher), str(control / "launch.json")],
                 cwd=workdir, env=_environment(workdir), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                 start_new_session=True, close_fds=True)
             try:
-                returncode: int | None = process.wait(timeout=timeout_s)
+                process.wait(timeout=timeout_s + LAUNCHER_GRACE_S)
             except subprocess.TimeoutExpired:
-                returncode = None
+                pass
             finally:
                 try:
-                    os.killpg(process.pid, signal.SIGKILL)  # the snippet's children too
+                    os.killpg(process.pid, signal.SIGKILL)  # a launcher that did not finish (never expected)
                 except ProcessLookupError:
                     pass
                 process.wait()
         stdout, stderr = _read_capped(control / "stdout"), _read_capped(control / "stderr")
+        try:
+            result = json.loads((control / "result.json").read_text())
+        except (OSError, ValueError):
+            result = {"returncode": None, "timed_out": True}
+        returncode = None if result.get("timed_out") else result.get("returncode")
         figures = sorted(workdir.glob("figure_*.png"), key=lambda p: int(p.stem.split("_")[1]))
-        return returncode, stdout, stderr, figures, workdir
+        return SnippetRun(returncode, stdout, stderr, figures, workdir, str(result.get("isolation", "unknown")))
     finally:
         shutil.rmtree(control, ignore_errors=True)
 
@@ -192,7 +217,7 @@ class PythonTool(ToolagentTool):
         if not code.strip():
             raise ToolError("no code to run")
         start = time.perf_counter()
-        returncode, stdout, stderr, figures, workdir = run_snippet(
+        returncode, stdout, stderr, figures, workdir, isolation = run_snippet(
             code, timeout_s=self.run_timeout_s, memory_mb=self.memory_mb)
         try:
             images = []
@@ -215,7 +240,8 @@ class PythonTool(ToolagentTool):
         if images:
             text += f"\n[{len(images)} figure(s) saved: {', '.join(Path(p).name for p in images)}]"
         return ToolOutput(text=text, images=images,
-                          data={"stdout": stdout, "stderr": stderr[-2000:], "seconds": round(elapsed, 3)})
+                          data={"stdout": stdout, "stderr": stderr[-2000:], "seconds": round(elapsed, 3),
+                                "isolation": isolation})
 
 
 def make_tool(config: ToolConfig) -> PythonTool:

@@ -104,3 +104,40 @@ def test_answer_and_argument_matching() -> None:
     assert not args_match({"expression": "3*4"}, {"expression": "3*5"})
     assert args_match({"image": "a.png"}, {"image": "/tmp/x/a.png"}) and not args_match({"image": "a.png"}, {})
     assert args_match({"query": "Velmor founded"}, {"query": "velmor  Founded", "k": 3})
+
+
+CHECKSET = Path(__file__).resolve().parents[1] / "data" / "checkset"
+
+
+def test_checkset_is_hand_written_and_solvable_with_real_tools() -> None:
+    """The hand-written check set: every reference step's real tool output holds its checks, the last calculator
+    result is the answer, and the generator never produces any of its questions."""
+    from decimal import Decimal
+
+    from toolagent.tools.registry import build_tools
+    from toolagent.train.datasets import execute_reference, suite_tool_config, synth_reference
+    from toolagent.train.synth import generate
+
+    tasks = load_suite(CHECKSET, "heldout")
+    assert 12 <= len(tasks) <= 20 and {"calc", "direct", "read", "ocr_calc"} <= {t.kind for t in tasks}
+    tools = build_tools(suite_tool_config(CHECKSET), names=["calculator", "ocr", "web_search"])
+    for task in tasks:
+        ref = execute_reference(synth_reference(task, CHECKSET), tools)
+        for step, obs, checks in zip(ref.steps, ref.observations, task.checks, strict=True):
+            if not step.is_answer:
+                assert obs is not None and obs.error is None, (task.task_id, obs)
+                assert all(check in obs.text for check in checks), (task.task_id, checks, obs.text)
+        if len(ref.steps) > 1 and ref.steps[-2].tool == "calculator":
+            value = ref.observations[-2].text.split("≈")[-1].split("=")[-1]  # "= 291/20 ≈ 14.55" -> 14.55
+            assert Decimal(value.strip()) == Decimal(task.answer), (task.task_id, ref.observations[-2].text)
+    generated = {t.question for seed in (0, 1) for split in ("train", "heldout")
+                 for t in generate(1100, seed=seed, split=split, n_total=1200)}  # type: ignore[arg-type]
+    assert not generated & {t.question for t in tasks}
+
+
+def test_checkset_scores_with_eval_synth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_SUITE", str(CHECKSET))
+    perfect = evaluate(CHECKSET, "heldout", PERFECT, tmp_path / "perfect", workers=2)
+    assert (perfect["tasks"], perfect["errors"], perfect["answer_acc"]) == (len(load_suite(CHECKSET)), 0, 100.0)
+    assert set(perfect["answer_acc_by_kind"]) == {t.kind for t in load_suite(CHECKSET)}
+    assert evaluate(CHECKSET, "heldout", WRONG, tmp_path / "wrong", mode="step")["first_step_tool_acc"] == 0.0

@@ -199,25 +199,32 @@ class SynthStepBench(SynthBench):
 
     answers = False
 
+    def planner(self) -> Any:
+        """The graph's own resolved settings (model, tools, menu, prompt profile), built once per job."""
+        from toolagent.graphs.builder import AgentSettings
+
+        def build() -> Any:
+            job = self.job
+            settings = AgentSettings(model=shared_model(job.model, job.base_url), tool_config=self.tool_config(),
+                                     mode=job.graph, horizon=1 if job.graph == "react" else job.horizon,
+                                     max_steps=job.max_steps, multimodal=job.multimodal)
+            settings.resolve()
+            return settings
+
+        return self.agents.get(("first-turn",), build)
+
     def run_task(self, task: Any) -> dict[str, Any]:
         from toolagent.images import load_image_ref
-        from toolagent.models.guided import forecast_schema
-        from toolagent.models.resolve import with_json_mode
-        from toolagent.planner import ToolMenu, plan, planner_messages
-        from toolagent.tools.registry import available_tools, build_tools
+        from toolagent.planner import plan, planner_messages
 
         start = time.perf_counter()
-        job = self.job
-        tools = self.agents.get(("step-tools",), lambda: available_tools(build_tools(self.tool_config())))
-        model = shared_model(job.model, job.base_url)
-        horizon = 1 if job.graph == "react" else job.horizon
-        multimodal = bool(getattr(model, "is_multimodal", False)) if job.multimodal is None else job.multimodal
-        messages = planner_messages(
+        settings = self.planner()
+        model, tools, _ = settings.resolve()
+        messages = planner_messages(  # the graph's first planner turn: no history, no observation
             question=task.question, images=[load_image_ref(p) for p in self.images(task)], history=[],
-            observation=None, tools=self.agents.get(("step-menu",), lambda: ToolMenu.of(tools)), horizon=horizon,
-            multimodal=multimodal, mode=job.graph)
-        outcome = plan(with_json_mode(model, lambda: forecast_schema(tools, horizon)), messages,
-                       {t.name: t for t in tools}, 2, horizon)
+            observation=None, tools=settings.menu, horizon=settings.horizon, multimodal=bool(settings.multimodal),
+            graph=settings.mode, profile=settings.prompt_profile)
+        outcome = plan(model, messages, tools, settings.max_retries, settings.horizon)
         first = outcome.forecast.first if outcome.forecast is not None else None
         return {**self.base_row(task), "status": "ok",
                 **self.score_first(task, first.tool if first else None, first.args if first else None),

@@ -1,8 +1,10 @@
 """SSRF guard for tools that fetch URLs chosen by a model.
 
-``check_url`` allows only http/https URLs whose host resolves (every address of it) to public, globally
-routable addresses. Loopback, private, link-local, multicast, reserved, unspecified, carrier-grade NAT and
-cloud metadata endpoints are refused. Callers check the first URL and again on every redirect hop.
+``vet_url`` allows only http/https URLs whose host resolves (every address of it) to public, globally
+routable addresses, and returns those addresses. Loopback, private, link-local, site-local, multicast,
+reserved, unspecified, carrier-grade NAT and cloud metadata endpoints are refused, also when written inside
+an IPv6 address (IPv4-mapped, 6to4 2002::/16, Teredo, NAT64 64:ff9b::/96). Callers connect to the vetted
+addresses only (a second DNS answer could point elsewhere: rebinding) and vet again on every redirect hop.
 """
 
 from __future__ import annotations
@@ -35,8 +37,12 @@ def resolve_host(host: str, port: int) -> list[str]:
 def blocked_reason(address: str | IPAddress) -> str | None:
     """Why an address must not be fetched, or None when it is a public address."""
     ip = ipaddress.ip_address(str(address).split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:
+            return "a site-local address"
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return blocked_reason(embedded)
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata endpoint"
     for flag, words in (("is_loopback", "a loopback address"), ("is_unspecified", "an unspecified address"),
@@ -49,8 +55,30 @@ def blocked_reason(address: str | IPAddress) -> str | None:
     return None
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, Teredo client, NAT64), if any."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def check_url(url: str, *, allow_private: bool = False) -> str:
     """Validate ``url`` for fetching; returns the hostname. Raises UnsafeURL with a one-line reason."""
+    return vet_url(url, allow_private=allow_private)[0]
+
+
+def vet_url(url: str, *, allow_private: bool = False) -> tuple[str, list[str]]:
+    """Validate ``url`` for fetching; returns (hostname, the vetted addresses to connect to: empty when
+    private URLs are allowed and nothing was checked). Raises UnsafeURL with a one-line reason."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -62,7 +90,7 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     if not host:
         raise UnsafeURL(f"URL has no host: {url}")
     if allow_private:
-        return host
+        return host, []
     if host in METADATA_HOSTS:
         raise UnsafeURL(f"refusing {url}: {host} is a cloud metadata host")
     try:
@@ -76,7 +104,7 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
         if reason:
             shown = host if host == address else f"{host} ({address})"
             raise UnsafeURL(f"refusing {url}: {shown} is {reason}; private URLs are disabled")
-    return host
+    return host, addresses
 
 
 def _is_ip(host: str) -> bool:

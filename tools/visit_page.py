@@ -2,7 +2,9 @@
 
 httpx fetches with a timeout and a byte limit (the body is streamed and cut off at ``max_page_bytes``);
 redirects are followed by hand, at most ``MAX_REDIRECTS`` hops, and every hop goes through the SSRF guard
-(``net_guard.check_url``) after DNS resolution. HTML is reduced to its main text with trafilatura (falling
+(``net_guard.vet_url``) after DNS resolution; the connection goes to the vetted address itself (pinned, with
+the URL's host kept for SNI and the Host header), so a second DNS answer cannot redirect it (DNS rebinding).
+HTML is reduced to its main text with trafilatura (falling
 back to the plain text of the document); text, JSON and XML pass through; PDFs go through pypdf.
 """
 
@@ -16,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from toolagent.tools.base import ToolagentTool, ToolContext, ToolError, ToolOutput
 from toolagent.tools.config import ToolConfig
-from toolagent.tools.net_guard import check_url
+from toolagent.tools.net_guard import vet_url
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Mozilla/5.0 (compatible; toolagent/0.1; +https://github.com/toolagent)"
@@ -114,10 +116,14 @@ class VisitPageTool(ToolagentTool):
 
         timeout = httpx.Timeout(self.fetch_timeout_s)
         headers = {"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"}
+        pins: dict[str, list[str]] = {}
         try:
-            with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers) as client:
+            with httpx.Client(timeout=timeout, follow_redirects=False, headers=headers,
+                              transport=_pinned_transport(pins)) as client:
                 for _ in range(MAX_REDIRECTS + 1):
-                    check_url(url, allow_private=self.allow_private)
+                    host, addresses = vet_url(url, allow_private=self.allow_private)
+                    if addresses:
+                        pins[host] = addresses
                     with client.stream("GET", url) as response:
                         if response.is_redirect:
                             location = response.headers.get("location", "")
@@ -159,6 +165,32 @@ class VisitPageTool(ToolagentTool):
         if content_type in HTML_TYPES or (not content_type and looks_html):
             return html_to_text(text, url)
         return "", text.strip()
+
+
+def _pinned_transport(pins: dict[str, list[str]]) -> object:
+    """An httpx transport that connects to ``pins[host]`` (the addresses the guard vetted) instead of
+    resolving the host again; TLS still verifies the certificate for the host name (SNI unchanged)."""
+    import httpcore
+    import httpx
+
+    class PinnedBackend(httpcore.SyncBackend):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                        local_address: str | None = None, socket_options: object = None) -> object:
+            addresses = pins.get(host.rstrip(".").lower())
+            if not addresses:
+                return super().connect_tcp(host, port, timeout, local_address, socket_options)
+            last: Exception | None = None
+            for address in addresses:
+                try:
+                    return super().connect_tcp(address, port, timeout, local_address, socket_options)
+                except httpcore.ConnectError as exc:
+                    last = exc
+            raise last or httpcore.ConnectError(f"cannot connect to {host}")
+
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(),  # noqa: SLF001
+                                              network_backend=PinnedBackend())
+    return transport
 
 
 def _check_type(content_type: str, url: str) -> None:

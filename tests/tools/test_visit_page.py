@@ -241,3 +241,72 @@ def test_registry_and_schema() -> None:
     (tool,) = build_tools(ToolConfig(max_page_bytes=1234), names=["visit_page"])
     assert isinstance(tool, VisitPageTool) and tool.max_bytes == 1234 and not tool.allow_private
     assert set(tool.args_schema.model_json_schema()["properties"]) == {"url", "max_chars"}
+
+
+# ------------------------------------------------------------------------------------ DNS rebinding ---
+class _Named(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        payload = self.body + b" host=" + (self.headers.get("Host") or "").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(address: str, port: int, body: bytes) -> http.server.ThreadingHTTPServer:
+    handler = type("H", (_Named,), {"body": body})
+    httpd = http.server.ThreadingHTTPServer((address, port), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_the_connection_goes_to_the_vetted_address_not_a_second_dns_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guard's lookup says 127.0.0.1 (treated as public here); httpx's own lookup would say 127.0.0.2
+    (the "internal" service). The fetch must reach the vetted address."""
+    import socket
+
+    vetted = _serve("127.0.0.1", 0, b"public page")
+    port = vetted.server_address[1]
+    try:
+        internal = _serve("127.0.0.2", port, b"INTERNAL SECRET")
+    except OSError:
+        vetted.shutdown()
+        pytest.skip("127.0.0.2 is not usable here")
+    real_reason, real_getaddrinfo = net_guard.blocked_reason, socket.getaddrinfo
+    monkeypatch.setattr(net_guard, "resolve_host", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(net_guard, "blocked_reason",
+                        lambda address: None if str(address) == "127.0.0.1" else real_reason(address))
+
+    def rebinding_dns(host: object, *args: object, **kwargs: object) -> object:
+        return real_getaddrinfo("127.0.0.2" if host == "rebind.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    try:
+        obs = _visit(make_tool(ToolConfig()), f"http://rebind.test:{port}/page")
+    finally:
+        vetted.shutdown()
+        internal.shutdown()
+    assert obs.ok, obs.error
+    assert "public page" in obs.text and "INTERNAL SECRET" not in obs.text
+    assert f"host=rebind.test:{port}" in obs.text  # the Host header keeps the name
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("2002:7f00:1::", "loopback"),            # 6to4 for 127.0.0.1
+    ("2002:a00:1::1", "private"),             # 6to4 for 10.0.0.1
+    ("2002:a9fe:a9fe::", "metadata"),         # 6to4 for 169.254.169.254
+    ("fec0::1", "site-local"),
+    ("64:ff9b::a00:1", "private"),            # NAT64 for 10.0.0.1
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo, client 127.0.0.1
+])
+def test_private_addresses_inside_ipv6_forms_are_refused(address: str, why: str) -> None:
+    assert why in (blocked_reason(address) or ""), blocked_reason(address)
+    with pytest.raises(UnsafeURL, match=why):
+        check_url(f"http://[{address}]/")

@@ -56,7 +56,8 @@ class Browser:
             [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self._profile}",
              f"--window-size={width},{height}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=child_fds)  # noqa: PLW1509 - single-threaded at this point
+            # close_fds=False: fds 3 and 4 are set up by child_fds, after which close_fds would close them again
+            close_fds=False, preexec_fn=child_fds)  # noqa: PLW1509 - no other thread forks meanwhile
         os.close(high_r)
         os.close(high_w)
         self._writer = os.fdopen(cmd_w, "wb", buffering=0)

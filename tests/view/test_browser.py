@@ -93,6 +93,7 @@ def test_task_timeline_shows_forecasts_divergence_and_images(page: Browser, tmp_
     sizes = page.js("Promise.all(Array.from(document.querySelectorAll('#task-page img.thumb')).map(i =>"
                     " i.decode().then(() => [i.alt, i.naturalWidth])))")
     names = [name for name, _ in sizes]
+    assert len(names) == 3, f"{names}: produced images are gone (the eval must keep each task's workspace)"
     assert names[0] == "t-l1-image.png" and any(n.startswith("crop-") for n in names) and any(
         n.startswith("draw_box-") for n in names)
     assert all(width > 0 for _, width in sizes)

@@ -41,7 +41,7 @@ def test_run_folder_renders_one_self_contained_page(run_dir: Path, tmp_path: Pat
     # nothing external: no stylesheet/script links, every image inline
     assert "<link" not in html and not re.search(r'<script[^>]+src=', html)
     assert not re.search(r'(src|href)="(?!data:|#)', html)
-    assert html.count('<img class="plot') == 3              # the report's plots
+    assert html.count('<img class="plot') == 5              # the report's plots
     assert 'data-outcome="wrong"' in html and "Level 3" in html
     # default output: report.html inside the run folder
     code, out, _ = view(str(run_dir))
@@ -90,6 +90,7 @@ def test_feedback_log_with_newer_fields_and_empty_messages(run_dir: Path, tmp_pa
         record["schema_version"] = 2
         record["planner_input"]["messages"] = []
     records[1]["speculative"] = True
+    records[0]["planner_input"]["question"] = records[-1]["planner_input"]["question"] = "</script><b>x</b>?"
     del records[2]["tool_latency_s"]  # an older writer without the field
     log = tmp_path / "steps.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -98,6 +99,8 @@ def test_feedback_log_with_newer_fields_and_empty_messages(run_dir: Path, tmp_pa
     html = Path(out.strip()).read_text(encoding="utf-8")
     assert Path(out.strip()) == tmp_path / "steps.html"
     assert rows_of(html) == ["t-l1-image"]
+    # page text is escaped, so a question cannot end the inert <script> holding its task page
+    assert "</script><b>" not in html and html.count("&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;?") == 2
     assert html.count("speculative hit</span>") == 1 and "1 speculative hit(s)" in html
     assert turns(html) == 3 and "plan changed" in html
 
@@ -106,8 +109,10 @@ def test_ask_html_and_a_saved_ask_json(tmp_path: Path) -> None:
     data = build_gaia(tmp_path / "gaia")
     image = data / "2023" / "validation" / "t-l1-image.png"
     page = tmp_path / "ask.html"
+    # produced images outlive the run only in a named workspace (a run's own temporary one is deleted at its end)
     result = runner.invoke(app, ["ask", "What number is written in the image?", "--image", str(image), "--model",
-                                 VIEW_MODEL, "--search", "none", "--json", "--html", str(page)])
+                                 VIEW_MODEL, "--search", "none", "--json", "--html", str(page), "--workspace",
+                                 str(tmp_path / "workspace")])
     assert result.exit_code == 0, result.stderr
     assert f"run page: {page}" in result.stderr
     html = page.read_text(encoding="utf-8")

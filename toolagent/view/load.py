@@ -30,6 +30,8 @@ class Source:
     summary: dict[str, Any] = field(default_factory=dict)
     plots: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: where the rows' ``file_name`` attachments live (a GAIA run's dataset split folder), when it still exists
+    attachments: Path | None = None
 
     @property
     def folder(self) -> Path:
@@ -117,7 +119,20 @@ def _load_run(folder: Path) -> Source:
             except json.JSONDecodeError:
                 warnings.append(f"{name} is not valid JSON; ignored")
     source.plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
+    source.attachments = _dataset_folder(source.config.get("job") or {})
     return source
+
+
+def _dataset_folder(job: dict[str, Any]) -> Path | None:
+    """A GAIA run's split folder: the agent saw staged copies of the attachments, gone after the run."""
+    if job.get("bench") != "gaia" or not job.get("data"):
+        return None
+    from toolagent.eval.gaia import find_split_dir
+
+    try:
+        return find_split_dir(Path(job["data"]), str(job.get("split") or "validation"))
+    except BadInput:
+        return None
 
 
 def _from_steps(path: Path, records: list[dict[str, Any]], warnings: list[str]) -> Source:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from toolagent.eval.outcome import number, outcome_of, score_of
+from toolagent.eval.gaia import IMAGE_SUFFIXES
 from toolagent.view.media import ImageStore
 
 _TEXT_LIMIT = 4000
@@ -161,18 +163,23 @@ def timeline(records: list[dict[str, Any]], images: ImageStore) -> list[StepView
     return views
 
 
-def _attachments(row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore) -> tuple[list[str], list[str]]:
-    names = [str(row["file_name"])] if row.get("file_name") else []
-    paths = [str(p) for p in row.get("images") or []]
-    if not paths and records:
-        refs = (records[0].get("planner_input") or {}).get("images") or []
-        paths = [str(r.get("path")) for r in refs if isinstance(r, dict) and r.get("path")]
-    ids = [i for i in (images.add(p) for p in paths) if i]
-    return names, ids
+def _attachments(row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore,
+                 dataset: Path | None) -> tuple[list[str], list[str]]:
+    """(attachment file names, embedded image ids): the dataset's file first, then the images the agent saw."""
+    name = str(row.get("file_name") or "")
+    paths = [str(dataset / name)] if name and dataset and (dataset / name).suffix.lower() in IMAGE_SUFFIXES else []
+    seen = {Path(p).name for p in paths}
+    refs = [str(p) for p in row.get("images") or []]
+    if not refs and records:
+        refs = [str(r.get("path")) for r in (records[0].get("planner_input") or {}).get("images") or []
+                if isinstance(r, dict) and r.get("path")]
+    paths += [p for p in refs if Path(p).name not in seen]  # a staged copy of the dataset file is not shown twice
+    return ([name] if name else []), [i for i in (images.add(p) for p in paths) if i]
 
 
-def task_view(index: int, row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore) -> TaskView:
-    names, pictures = _attachments(row, records, images)
+def task_view(index: int, row: dict[str, Any], records: list[dict[str, Any]], images: ImageStore,
+              dataset: Path | None = None) -> TaskView:
+    names, pictures = _attachments(row, records, images, dataset)
     steps = timeline(records, images)
     tools = [str(t) for t in row.get("tools") or []] or [s.tool for s in steps if s.tool != "answer"]
     return TaskView(

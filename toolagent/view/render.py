@@ -61,7 +61,7 @@ def _mean(values: list[float]) -> float | None:
 
 def build_page(source: Source) -> Page:
     images = ImageStore()
-    tasks = [task_view(i, row, source.steps.get(str(row.get("task_id")), []), images)
+    tasks = [task_view(i, row, source.steps.get(str(row.get("task_id")), []), images, source.attachments)
              for i, row in enumerate(source.rows)]
     groups: dict[str, GroupScore] = {}
     for task in tasks:

@@ -68,7 +68,7 @@
   function showTask(anchor) {
     var tpl = document.getElementById("tpl-" + anchor);
     if (!tpl) return false;
-    taskPage.replaceChildren(tpl.content.cloneNode(true));
+    taskPage.innerHTML = tpl.textContent;
     runPage.hidden = true; taskPage.hidden = false;
     document.body.dataset.page = "task";
     window.scrollTo(0, 0);

@@ -8,7 +8,8 @@ then ``toolagent view`` writes the page. Chromium (driven over the DevTools prot
 repeat; the medians are reported:
 
   write   seconds for ``render_path`` (load rows and logs, embed images, Jinja2)
-  load    navigation start -> load event end (HTML parsed, styles, inline script run, images decoded)
+  load    navigation start -> load event end (HTML parsed, styles, inline script run, images decoded);
+          best: the fastest repeat (on a busy machine the median carries the other processes' load)
   ready   navigation start -> the page script finished (table sortable / filterable)
   paint   navigation start -> first contentful paint
   filter  one click on the "wrong" filter, until layout is done
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -110,14 +112,15 @@ def measure(page: Path, repeats: int) -> dict[str, float]:
                     samples[key].append(float(timings[key]))
             samples["filter"].append(float(browser.js(FILTER_JS)))
             samples["task"].append(float(browser.js(TASK_JS)))
-    return {key: statistics.median(values) if values else float("nan") for key, values in samples.items()}
+    medians = {key: statistics.median(values) if values else float("nan") for key, values in samples.items()}
+    return {**medians, "best": min(samples["load"], default=float("nan"))}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--baseline", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     if chromium_path() is None:
         sys.exit("chromium is not installed (setup.sh installs Debian's chromium package)")
@@ -136,12 +139,13 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     base = results[0][3]
-    print(f"run viewer in headless Chromium, median of {args.repeats} fresh loads (times in ms unless noted)\n")
-    print(f"{'tasks':>6} {'html MB':>8} {'write s':>8} {'load':>8} {'ready':>8} {'paint':>8} {'filter':>8} "
-          f"{'task':>8} {'load vs base':>13}")
+    print(f"run viewer in headless Chromium, median of {args.repeats} fresh loads (times in ms unless noted); "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")
+    print(f"{'tasks':>6} {'html MB':>8} {'write s':>8} {'load':>8} {'best':>8} {'ready':>8} {'paint':>8} "
+          f"{'filter':>8} {'task':>8} {'load vs base':>13}")
     for tasks, size, write_s, m in results:
-        print(f"{tasks:>6} {size:>8.2f} {write_s:>8.2f} {m['load']:>8.0f} {m['ready']:>8.0f} {m['paint']:>8.0f} "
-              f"{m['filter']:>8.1f} {m['task']:>8.1f} {m['load'] / base['load']:>12.2f}x")
+        print(f"{tasks:>6} {size:>8.2f} {write_s:>8.2f} {m['load']:>8.0f} {m['best']:>8.0f} {m['ready']:>8.0f} "
+              f"{m['paint']:>8.0f} {m['filter']:>8.1f} {m['task']:>8.1f} {m['load'] / base['load']:>12.2f}x")
     big = results[-1][3]["load"]
     verdict = "meets" if big < TARGET_MS else "MISSES"
     print(f"\n{args.tasks}-task page loads in {big:.0f} ms: {verdict} the {TARGET_MS:.0f} ms target")

@@ -21,7 +21,14 @@ class JSONLFeedbackSink:
 
     def __init__(self, path: str | Path, fsync: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # refuse an unwritable log now, before a run whose records it would lose
+            if self.path.is_dir():
+                raise IsADirectoryError("it is a directory")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise BadInput(f"feedback log {self.path} cannot be written: {exc.strerror or exc}") from None
         self.fsync = fsync
         self._lock = threading.Lock()
 
@@ -47,7 +54,10 @@ def iter_feedback(path: str | Path) -> Iterator[StepRecord]:
         if not line.strip():
             continue
         try:
-            yield StepRecord.model_validate(json.loads(line))
+            data = json.loads(line)
+            if isinstance(data, dict):
+                data.setdefault("schema_version", 1)  # a line written before the field existed
+            yield StepRecord.model_validate(data)
         except (json.JSONDecodeError, ValidationError) as exc:
             if number == len(lines):
                 return  # torn last line

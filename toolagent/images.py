@@ -29,12 +29,16 @@ def load_image_ref(path: str | Path) -> ImageRef:
         raise BadInput(f"image not found: {file}")
     if file.is_dir():
         raise BadInput(f"image path is a directory, not a file: {file}")
+    if not file.is_file():  # a FIFO or device: opening it would block or never end
+        raise BadInput(f"image is not a regular file: {file}")
     try:
         with Image.open(file) as img:
             img.verify()
         with Image.open(file) as img:
             img.load()
             width, height = img.size
+    except Image.DecompressionBombError as exc:
+        raise BadInput(f"image too large: {file} ({too_large(exc)})") from None
     except UnidentifiedImageError:
         raise BadInput(f"not an image file (unrecognised format): {file}") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -73,13 +77,23 @@ def resolve_image_ref(ref: str, known: list[str], workspace: Path | None = None)
     raise BadInput(f"unknown image {ref!r} (known images: {names})")
 
 
+def too_large(exc: Exception) -> str:
+    """PIL's decompression-bomb message, short: '1600000000 pixels, over the 178956970-pixel limit'."""
+    import re
+
+    numbers = re.findall(r"\d+", str(exc))
+    return f"{numbers[0]} pixels, over the {numbers[1]}-pixel limit" if len(numbers) >= 2 else str(exc)
+
+
 def open_rgb(path: Path):  # noqa: ANN201 - PIL type imported lazily
-    """Open an image fully decoded in RGB, raising BadInput for corrupt files."""
+    """Open an image fully decoded in RGB, raising BadInput for corrupt or oversized files."""
     from PIL import Image
 
     try:
         with Image.open(path) as img:
             img.load()
             return img.convert("RGB")
+    except Image.DecompressionBombError as exc:
+        raise BadInput(f"image too large: {path} ({too_large(exc)})") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadInput(f"cannot read image {path}: {exc}") from None

@@ -39,6 +39,10 @@ def open_tool_image(ctx: ToolContext, ref: str):  # noqa: ANN201 - PIL type impo
                 flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 return Image.alpha_composite(flat, rgba).convert("RGB")
             return img.convert("RGB")
+    except Image.DecompressionBombError as exc:
+        from toolagent.images import too_large
+
+        raise ToolError(f"image too large: {path.name} ({too_large(exc)})") from None
     except UnidentifiedImageError:
         raise ToolError(f"not an image file (unrecognised format): {path}") from None
     except (OSError, SyntaxError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -118,3 +119,78 @@ def synth(n: int = typer.Option(2000, "--n", min=1, help="Number of train tasks.
     typer.echo(f"wrote {counts['train']} train + {counts['heldout']} held-out tasks, "
                f"{counts['towns']} corpus documents -> {out}")
     typer.echo(f"solve with: --search local --corpus {Path(out) / 'corpus'}")
+
+
+@app.command()
+@one_line_errors
+def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages kept there; a re-run resumes)."),
+           seed: int = typer.Option(0, "--seed", help="Seed of the suite, sampling and trainers."),
+           model: str = _MODEL,
+           smallest: bool = typer.Option(False, "--smallest",
+                                         help="CI setting: a few examples, 1-2 steps per stage, a tiny random Llama."),
+           n_train: int | None = typer.Option(None, "--n-train", min=1, help="Train tasks in the suite."),
+           n_heldout: int | None = typer.Option(None, "--n-heldout", min=1, help="Held-out tasks in the suite."),
+           sft_epochs: float | None = typer.Option(None, "--sft-epochs", min=0.01, help="SFT passes over the data."),
+           s1_steps: int | None = typer.Option(None, "--s1-steps", min=1, help="Stage-1 GRPO steps."),
+           s2_steps: int | None = typer.Option(None, "--s2-steps", min=1, help="Stage-2 GRPO steps."),
+           rollout_tasks: int | None = typer.Option(None, "--rollout-tasks", min=1,
+                                                    help="Train tasks the SFT+Stage-1 agent answers for Stage 2."),
+           eval_limit: int | None = typer.Option(None, "--eval-limit", min=1, help="Held-out tasks per eval row."),
+           graphs: str | None = typer.Option(None, "--graphs", help="Graphs evaluated after every stage "
+                                                                   "(comma-separated: tracer1,react)."),
+           lora_top_layers: int | None = typer.Option(None, "--lora-top-layers", min=1,
+                                                      help="LoRA on the top N layers only (faster backward)."),
+           threads: int | None = typer.Option(None, "--threads", min=1, help="torch CPU threads."),
+           device: str = _DEVICE) -> None:
+    """The whole recipe: suite → SFT → Stage 1 → rollouts → Stage 2, eval synth after every stage."""
+    from toolagent.train.recipe import RecipeSettings, run_recipe
+
+    given = {"seed": seed, "model": model, "n_train": n_train, "n_heldout": n_heldout, "sft_epochs": sft_epochs,
+             "s1_steps": s1_steps, "s2_steps": s2_steps, "rollout_tasks": rollout_tasks, "eval_limit": eval_limit,
+             "lora_top_layers": lora_top_layers, "threads": threads, "device": device,
+             "eval_graphs": [g.strip() for g in graphs.split(",") if g.strip()] if graphs else None}
+    given = {k: v for k, v in given.items() if v is not None}
+    settings = (RecipeSettings.smallest_settings(str(out), **given) if smallest
+                else RecipeSettings(out=str(out), **given))
+    record = run_recipe(settings, echo=typer.echo)
+    typer.echo(render_table(record))
+
+
+def render_table(record: dict[str, object]) -> str:
+    from toolagent.train.recipe_table import ablation_table
+
+    return ablation_table(record)
+
+
+@app.command()
+@one_line_errors
+def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
+           stage: str = typer.Option("stage2", "--stage", help="base, sft, stage1 or stage2."),
+           graph: str = typer.Option("tracer1", "--graph", help="tracer1 or react."),
+           horizon: int | None = typer.Option(None, "--horizon", min=1, max=10, help="Planning horizon T."),
+           limit: int | None = typer.Option(None, "--limit", min=1, help="Held-out tasks (default: the recipe's).")
+           ) -> None:
+    """One more held-out eval row of a finished recipe stage (another graph or horizon), kept in recipe.json."""
+    from toolagent.train.recipe import Recipe, load_settings
+
+    recipe_obj = Recipe(load_settings(runs), echo=typer.echo)
+    metrics = recipe_obj.evaluate(stage, graph, horizon, limit=limit if limit is not None else -1)
+    typer.echo(json.dumps({k: metrics.get(k) for k in ("tasks", "first_step_tool_acc", "answer_acc", "mean_steps",
+                                                       "seconds_per_task")}))
+
+
+@app.command()
+@one_line_errors
+def table(runs: Path = typer.Option(..., "--runs", help="A recipe folder (its recipe.json)."),
+          write: Path | None = typer.Option(None, "--write", help="Replace the table between the markers in this "
+                                                                  "Markdown file (else print it).")) -> None:
+    """The ablation table (Markdown) from a recipe's eval rows."""
+    from toolagent.train.recipe import load_record
+    from toolagent.train.recipe_table import ablation_table, write_between_markers
+
+    text = ablation_table(load_record(runs))
+    if write is None:
+        typer.echo(text)
+    else:
+        write_between_markers(write, text)
+        typer.echo(f"table written to {write}")

@@ -62,6 +62,22 @@ def forecast_json(forecast: Forecast | dict[str, Any] | list[Any]) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def decoder_target(steps: list[Any]) -> str:
+    """The SFT target for a reference future: exactly the text guided decoding produces at inference.
+
+    Raw JSON (no ``<think>``/``<answer>`` tags), keys in the schema order (thought, plan[expect, tool, args,
+    instruction, status]), ``", "`` / ``": "`` separators (``guided.json_logits_processor`` compiles the grammar
+    with the same ones), and the free-text fields left empty: a small model on a CPU decodes a few tokens a
+    second, so every token of prose costs latency and carries no information the metrics or the tools use.
+    """
+    plan = []
+    for step in steps:
+        data = step.model_dump(mode="json") if hasattr(step, "model_dump") else dict(step)
+        plan.append({"expect": "", "tool": data["tool"], "args": data.get("args") or {}, "instruction": "",
+                     "status": data.get("status", "not done")})
+    return json.dumps({"thought": "", "plan": plan}, ensure_ascii=False, separators=(", ", ": "))
+
+
 def forecast_completion(forecast: Forecast | dict[str, Any] | list[Any]) -> list[dict[str, str]]:
     """A forecast as a conversational completion (one assistant message holding the JSON)."""
     return [{"role": "assistant", "content": forecast_json(forecast)}]

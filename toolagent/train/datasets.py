@@ -5,8 +5,9 @@ rendered with ``toolagent.planner.planner_messages`` exactly as the graph does a
 by ``history_line`` from the reference prefix (with the observations the real tools returned), the latest
 observation through ``format_observation``, the question's images plus images produced so far. Columns:
 ``prompt`` (conversational), ``reference`` (JSON list of the next ``horizon`` reference steps), ``target`` (the
-same as an assistant message, for SFT), ``task_id``, ``step``, ``source``, ``answer``. A weak reference (tool
-names only) gives only its initial state; a state whose earlier observations are unknown is skipped.
+same future as one assistant message, in the exact text guided decoding emits: ``chat.decoder_target``, for
+SFT), ``task_id``, ``step``, ``source``, ``answer``. A weak reference (tool names only) gives only its initial
+state; a state whose earlier observations are unknown is skipped.
 
 **Stage 2** (``stage2_rows``): one row per logged executed step (``export.record_row``) with its grounded reward;
 rows without a reward are dropped unless ``fill_from_outcome`` gives error-free tool steps of a run that ended
@@ -24,7 +25,7 @@ from langchain_core.tools import BaseTool
 
 from toolagent.errors import BadInput
 from toolagent.records import ImageRef, Observation, StepRecord, ToolCall
-from toolagent.train.chat import chat_messages, forecast_completion
+from toolagent.train.chat import chat_messages, decoder_target
 from toolagent.train.export import record_row
 from toolagent.train.references import ReferenceTrajectory, group_runs, run_is_correct
 from toolagent.train.synth import SynthTask, load_suite
@@ -37,8 +38,11 @@ def _refs(paths: Iterable[str]) -> list[ImageRef]:
 
 
 def stage1_rows(references: Sequence[ReferenceTrajectory], tools: list[BaseTool], *, horizon: int = 5,
-                multimodal: bool = False, extra_instructions: str | None = None) -> list[dict[str, Any]]:
-    """Stage-1 examples: state at step t → the reference future (see the module docstring)."""
+                multimodal: bool = False, extra_instructions: str | None = None,
+                **prompt_options: Any) -> list[dict[str, Any]]:
+    """Stage-1 examples: state at step t → the reference future (see the module docstring).
+
+    ``prompt_options`` go to ``planner_messages`` (e.g. the prompt ``profile`` the agent uses for the model)."""
     from toolagent.planner import format_observation, history_line, planner_messages
 
     rows: list[dict[str, Any]] = []
@@ -52,12 +56,12 @@ def stage1_rows(references: Sequence[ReferenceTrajectory], tools: list[BaseTool]
             messages = planner_messages(
                 question=ref.question, images=images, history=list(history),
                 observation=format_observation(last) if last else None, tools=tools, horizon=horizon,
-                multimodal=multimodal, files=ref.files, extra_instructions=extra_instructions)
+                multimodal=multimodal, files=ref.files, extra_instructions=extra_instructions, **prompt_options)
             future = ref.steps[t:t + horizon]
             rows.append({
                 "prompt": chat_messages(messages),
                 "reference": json.dumps([s.model_dump(mode="json") for s in future], ensure_ascii=False),
-                "target": forecast_completion(future),
+                "target": [{"role": "assistant", "content": decoder_target(future)}],
                 "task_id": ref.task_id, "step": t, "source": ref.source, "answer": ref.answer or "",
             })
             if step.is_answer:

@@ -131,3 +131,24 @@ def test_dump_dom_applies_a_filter_from_the_url(chromium: str, report: Path, tmp
     assert len(rows) == 6
     shown = [r for r in rows if " hidden" not in r.split(">", 1)[0]]
     assert len(shown) == 1 and 'data-id="t-l3-city"' in shown[0]
+
+
+def test_long_tables_show_a_first_page_then_all(chromium: str, run_dir: Path, tmp_path: Path) -> None:
+    from toolagent.view.load import load_source
+    from toolagent.view.render import build_page, render_page
+
+    page = build_page(load_source(run_dir))
+    page.page_rows = 2                      # as a 500-task run shows its first 200 rows
+    html = tmp_path / "paged.html"
+    html.write_text(render_page(page), encoding="utf-8")
+    with Browser() as browser:
+        browser.open(html.as_uri())
+        assert len(visible(browser)) == 2
+        assert browser.js("document.getElementById('matched').textContent") == "6"
+        browser.click("#more")
+        assert len(visible(browser)) == 6 and browser.js("document.getElementById('more').hidden") is True
+        browser.click("button[data-filter=correct]")          # a new filter starts from the first page again
+        assert len(visible(browser)) == 2 and browser.js("document.getElementById('matched').textContent") == "5"
+        browser.click("th[data-sort=steps]")
+        browser.click("th[data-sort=steps]")
+        assert visible(browser)[0] == "t-l1-image"             # the page holds the first rows of the sorted order

@@ -24,7 +24,7 @@ def view(*args: str) -> tuple[int, str, str]:
 
 def rows_of(html: str) -> list[str]:
     table = html.split('id="task-table"', 1)[1].split("</tbody>", 1)[0]
-    return re.findall(r'<tr data-task="[^"]+" data-index="\d+" data-id="([^"]+)"', table)
+    return re.findall(r'<tr(?: hidden)? data-task="[^"]+" data-index="\d+" data-id="([^"]+)"', table)
 
 
 def turns(html: str) -> int:

@@ -48,6 +48,8 @@ class Page:
     pictures: dict[str, Picture]
     tools: list[str]
     warnings: list[str] = field(default_factory=list)
+    #: task rows shown before "show all" (a long table costs the browser most of its first layout)
+    page_rows: int = 200
 
     @property
     def full_images(self) -> dict[str, str]:

@@ -10,22 +10,28 @@
   var search = document.getElementById("search");
   var buttons = Array.prototype.slice.call(document.querySelectorAll(".outcome-filter button"));
   var headers = Array.prototype.slice.call(document.querySelectorAll("#task-table th[data-sort]"));
-  var state = { filter: "all", group: "", tool: "", q: "", sort: "index", dir: "asc" };
+  var more = document.getElementById("more");
+  var page = parseInt(document.getElementById("task-table").dataset.page, 10);
+  var state = { filter: "all", group: "", tool: "", q: "", sort: "index", dir: "asc", limit: page };
   var runHash = "";
   var fullImages = null;
 
   function apply() {
-    var q = state.q.toLowerCase(), count = 0;
-    rows.forEach(function (row) {
+    var q = state.q.toLowerCase(), matched = 0, count = 0;
+    Array.prototype.forEach.call(tbody.rows, function (row) {  // DOM order: the first rows of the sorted table
       var d = row.dataset;
-      var show = (state.filter === "all" || d.outcome === state.filter) &&
+      var match = (state.filter === "all" || d.outcome === state.filter) &&
         (!state.group || d.group === state.group) &&
         (!state.tool || d.tools.indexOf(" " + state.tool + " ") >= 0) &&
         (!q || d.text.indexOf(q) >= 0);
-      row.hidden = !show;
-      if (show) count++;
+      if (match) matched++;
+      row.hidden = !(match && matched <= state.limit);
+      if (!row.hidden) count++;
     });
     shown.textContent = count;
+    document.getElementById("matched").textContent = matched;
+    more.hidden = matched <= state.limit;
+    more.textContent = "show all " + matched;
     buttons.forEach(function (b) { b.classList.toggle("on", b.dataset.filter === state.filter); });
     groupSel.value = state.group; toolSel.value = state.tool;
     if (search.value !== state.q) search.value = state.q;
@@ -58,7 +64,8 @@
     return p.toString();
   }
 
-  function update(sorted) {
+  function update(sorted, keepLimit) {
+    if (!keepLimit) state.limit = page;
     if (sorted) sortRows();
     apply();
     runHash = stateHash();
@@ -90,6 +97,7 @@
   buttons.forEach(function (b) {
     b.addEventListener("click", function () { state.filter = b.dataset.filter; update(false); });
   });
+  more.addEventListener("click", function () { state.limit = Infinity; update(false, true); });
   groupSel.addEventListener("change", function () { state.group = groupSel.value; update(false); });
   toolSel.addEventListener("change", function () { state.tool = toolSel.value; update(false); });
   search.addEventListener("input", function () { state.q = search.value; update(false); });

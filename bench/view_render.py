@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.eval.fixtures and tests.view
 
-from tests.eval.fixtures import build_gaia  # noqa: E402
-from tests.view.browser import Browser, chromium_path  # noqa: E402
+from tests.eval.fixtures import build_gaia
+from tests.view.browser import Browser, chromium_path
 
 TARGET_MS = 2000.0
 TIMINGS_JS = """(() => {

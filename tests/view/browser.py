@@ -8,6 +8,7 @@ and take screenshots.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -177,20 +178,16 @@ class Browser:
         return path
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(CDPError, OSError):
             self.send("Browser.close", timeout=5)
-        except (CDPError, OSError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         for handle in (self._writer, self._reader):
-            try:
+            with contextlib.suppress(OSError):
                 handle.close()
-            except OSError:
-                pass
         shutil.rmtree(self._profile, ignore_errors=True)
 
     def __enter__(self) -> Browser:

@@ -50,7 +50,8 @@ def test_search_level_and_tool_filters(page: Browser) -> None:
     page.open(page.js("location.href.split('#')[0]"))
     page.type_text("#search", "bird")
     assert visible(page) == ["t-l2-pdf"]
-    page.js("(() => { const s = document.getElementById('search'); s.value = ''; s.dispatchEvent(new Event('input')); })()")
+    page.js("(() => { const s = document.getElementById('search'); s.value = '';"
+            " s.dispatchEvent(new Event('input')); })()")
     assert len(visible(page)) == 6
     # a <select> popup is not clickable headless: choose the option and fire the change event a user would
     page.js("(() => { const s = document.getElementById('group-filter'); s.value = 'Level 2';"

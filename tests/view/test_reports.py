@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.eval.fixtures import build_gaia
 from toolagent.cli import app
@@ -19,7 +19,7 @@ from toolagent.eval.report import tool_calls
 runner = CliRunner()
 
 
-def gaia_cli(data: Path, out: Path, *extra: str, model: str = "py:tests.eval.models:sluggish_model"):
+def gaia_cli(data: Path, out: Path, *extra: str, model: str = "py:tests.eval.models:sluggish_model") -> Result:
     return runner.invoke(app, ["eval", "gaia", "--data", str(data), "--out", str(out), "--model", model,
                                "--search", "none", "--workers", "1", *extra])
 

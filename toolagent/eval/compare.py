@@ -65,7 +65,7 @@ def render(labels: list[str], rows: list[tuple[str, Any, Any, Any]]) -> Any:
     for key, va, vb, delta in rows:
         style = "" if not isinstance(delta, (int, float)) or delta == 0 else ("green" if delta > 0 else "red")
         table.add_row(key, fmt(va), fmt(vb), f"[{style}]{fmt(delta, True)}[/]" if style else fmt(delta, True))
-    heads = [Text.assemble((f"{side}: ", "bold"), label) for side, label in zip("AB", labels)]
+    heads = [Text.assemble((f"{side}: ", "bold"), label) for side, label in zip("AB", labels, strict=True)]
     return Group(*heads, table)
 
 

@@ -52,8 +52,8 @@ def _percent_bars(ax: Any, labels: list[str], values: list[float | None], counts
     """Bars in percent with the value above each bar and n under its label; headroom keeps labels off the frame."""
     bars = ax.bar(range(len(labels)), [v or 0.0 for v in values], color=COLORS["bar"], width=0.6)
     ax.bar_label(bars, labels=["-" if v is None else f"{v:.1f}%" for v in values], padding=2, fontsize=9)
-    ax.set_xticks(range(len(labels)), [f"{lab}\nn={n}" if n is not None else lab for lab, n in zip(labels, counts)],
-                  fontsize=9)
+    ticks = [f"{lab}\nn={n}" if n is not None else lab for lab, n in zip(labels, counts, strict=True)]
+    ax.set_xticks(range(len(labels)), ticks, fontsize=9)
     ax.set_ylim(0, 115)
     ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("%")
@@ -99,12 +99,12 @@ def steps_plot(rows: list[dict[str, Any]], summary: dict[str, Any], folder: Path
         if any(heights):
             label = "unscored" if name == "other" else name
             ax.bar(xs, heights, bottom=bottom, width=0.8, color=COLORS[name], label=f"{label} ({sum(heights)})")
-            bottom = [b + h for b, h in zip(bottom, heights)]
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_xlabel("tool steps per task")
     ax.set_ylabel("tasks")
     ax.set_xticks(xs if len(xs) <= 20 else xs[:: max(1, len(xs) // 15)])
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylim(0, max(bottom + [1]) * 1.15)
+    ax.set_ylim(0, max([*bottom, 1]) * 1.15)
     if finished:
         ax.legend(frameon=False, fontsize=9)
     _frame(ax, "Steps per task (finished tasks)", summary)

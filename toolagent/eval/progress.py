@@ -18,7 +18,7 @@ LINE_EVERY_S = 30.0
 
 
 def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
@@ -95,7 +95,7 @@ class RunProgress:
             self._print_line()
 
     # ------------------------------------------------------------------------------------------------ context
-    def __enter__(self) -> RunProgress:  # noqa: PYI034 - never subclassed
+    def __enter__(self) -> RunProgress:
         if not self.enabled:
             return self
         if self.resumed:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolagent.eval.outcome import number, outcome_of, score_of
 from toolagent.eval.gaia import IMAGE_SUFFIXES
+from toolagent.eval.outcome import number, outcome_of, score_of
 from toolagent.view.media import ImageStore
 
 _TEXT_LIMIT = 4000

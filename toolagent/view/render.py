@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from toolagent.errors import BadInput
+from toolagent.eval.outcome import OUTCOMES
 from toolagent.view.load import Source, load_source, result_source
 from toolagent.view.media import ImageStore, Picture, png_data_uri
-from toolagent.eval.outcome import OUTCOMES
 from toolagent.view.model import TaskView, task_view
 
 

@@ -1,13 +1,8 @@
-"""The reactive baseline: same tools, same budget, same records — one step at a time, no forecast."""
+"""The reactive baseline served by ``langgraph.json`` next to tracer1: same tools, same budget, same records —
+one step at a time, no forecast."""
 
 from __future__ import annotations
 
-from typing import Any
+from toolagent.graphs.served import served_graph
 
-from toolagent.graphs.builder import AgentSettings, build_graph
-
-
-def build_react_graph(checkpointer: Any = None, **settings: Any) -> Any:
-    """Compile the reactive baseline graph. ``settings`` are AgentSettings fields (``horizon`` is ignored)."""
-    settings.pop("horizon", None)
-    return build_graph(AgentSettings(mode="react", **settings), checkpointer=checkpointer, name="react")
+graph = served_graph("react")

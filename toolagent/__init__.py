@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "approve": "toolagent.embed.approval",
     "edit": "toolagent.embed.approval",
     "stop": "toolagent.embed.approval",
+    "AgentSettings": "toolagent.settings",
     "run_agent": "toolagent.agent",
     "arun_agent": "toolagent.agent",
     "build_agent": "toolagent.agent",
@@ -51,6 +52,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AgentSettings",
     "BadInput",
     "ConfigError",
     "Forecast",
@@ -110,4 +112,5 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the real names
     from toolagent.models.resolve import resolve_model
     from toolagent.models.scripted import ScriptedChatModel
     from toolagent.records import Forecast, Observation, PlanStep, RunResult, StepRecord, ToolCall
+    from toolagent.settings import AgentSettings
     from toolagent.tools.config import ToolConfig

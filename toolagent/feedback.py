@@ -54,7 +54,10 @@ def iter_feedback(path: str | Path) -> Iterator[StepRecord]:
         if not line.strip():
             continue
         try:
-            yield StepRecord.model_validate(json.loads(line))
+            data = json.loads(line)
+            if isinstance(data, dict):
+                data.setdefault("schema_version", 1)  # a line written before the field existed
+            yield StepRecord.model_validate(data)
         except (json.JSONDecodeError, ValidationError) as exc:
             if number == len(lines):
                 return  # torn last line

@@ -14,14 +14,18 @@ in checkpoints without custom serialisers.
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ANSWER_TOOL = "answer"
+#: version of the StepRecord / feedback-log line format (1: before ``schema_version`` existed; still read)
+SCHEMA_VERSION = 2
 
 StepStatus = Literal["not done", "done"]
 RunStatus = Literal["answered", "max_steps", "repetition", "planner_error", "stopped", "timeout", "error", "running"]
+#: the statuses that end a run
+TERMINAL: frozenset[str] = frozenset(get_args(RunStatus)) - {"running"}
 
 
 class PlanStep(BaseModel):
@@ -126,8 +130,12 @@ class PlannerInput(BaseModel):
 
 
 class StepRecord(BaseModel):
-    """One executed step: the grounded tool feedback that Stage-2 RL trains on."""
+    """One executed step: the grounded tool feedback that Stage-2 RL trains on.
 
+    In the feedback log ``planner_input.messages`` holds the exact planner prompt; in a RunResult it is empty (the
+    graph state keeps one slim record per step and rebuilds the rest)."""
+
+    schema_version: int = SCHEMA_VERSION
     run_id: str
     task_id: str | None = None
     step: int
@@ -141,6 +149,10 @@ class StepRecord(BaseModel):
     ground_truth: Any = None
     reward: float | None = None
     timestamp: float = Field(default_factory=time.time)
+    #: the planner turn that produced this step (1-based)
+    turn: int = 0
+    #: the tool result was served from a speculative (prefetched) execution
+    speculative: bool = False
 
 
 class RunResult(BaseModel):

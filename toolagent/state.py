@@ -1,14 +1,18 @@
-"""Graph state: a JSON-native TypedDict with reducers, so memory and SQLite checkpoints need no custom types.
+"""Graph state: JSON-native TypedDicts with reducers, so memory and SQLite checkpoints need no custom types.
 
-Lists that grow over a run (history, forecasts, step records, produced images) use the ``extend`` reducer; the rest
-is last-write-wins. Images travel as file paths, never pixels.
+One record per executed step (``steps``), one entry per planner turn (``forecasts``); everything else a planner
+turn needs (history lines, the latest observation, produced images) is derived from them when the prompt is built.
+The planner prompt itself never enters the state: it goes to the feedback hooks only. LangGraph stores a list
+channel whole at every checkpoint, so what a step keeps here is what a run's checkpoints cost.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from typing_extensions import TypedDict  # pydantic (Studio schemas) needs it on Python < 3.12
+from typing_extensions import NotRequired, TypedDict  # pydantic (Studio schemas) needs it on Python < 3.12
+
+from toolagent.records import RunStatus
 
 
 def extend(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
@@ -16,6 +20,40 @@ def extend(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
     if right is None:
         return []
     return [*(left or []), *right]
+
+
+class CallState(TypedDict):
+    tool: str
+    args: dict[str, Any]
+    instruction: str
+
+
+class PendingStep(TypedDict):
+    """The first step of the latest forecast, chosen for execution (cleared when it has run)."""
+
+    turn: int  # 1-based planner turn; its forecast is ``forecasts[turn - 1]``
+    call: CallState
+    planner_latency_s: float
+    tokens: dict[str, int] | None
+    #: the notices the planner saw on this turn (to rebuild its exact prompt for the feedback hooks)
+    notices: list[str]
+
+
+class StepState(TypedDict):
+    """One executed step (a tool call or the final answer): the slim form of a StepRecord. Fields at their
+    defaults are left out (a run's checkpoints store every step again and again)."""
+
+    step: int
+    turn: int
+    executed: CallState
+    observation: dict[str, Any]  # an Observation, default fields left out
+    planner_latency_s: float
+    timestamp: float
+    tokens: NotRequired[dict[str, int]]
+    #: served from a speculative (prefetched) execution
+    speculative: NotRequired[bool]
+    #: ImageRefs of the images this step produced (what later prompts list)
+    new_images: NotRequired[list[dict[str, Any]]]
 
 
 class AgentInput(TypedDict, total=False):
@@ -38,24 +76,19 @@ class AgentState(TypedDict, total=False):
     # run bookkeeping (set by the start node)
     run_id: str
     workspace: str
-    image_refs: list[dict[str, Any]]
+    image_refs: list[dict[str, Any]]  # the question's images as ImageRefs
     started_at: float
     planner_turns: int
     # grows over the run
-    history: Annotated[list[str], extend]
-    calls: Annotated[list[dict[str, Any]], extend]
-    forecasts: Annotated[list[dict[str, Any]], extend]
-    steps: Annotated[list[dict[str, Any]], extend]
-    produced_images: Annotated[list[str], extend]
+    steps: Annotated[list[StepState], extend]
+    forecasts: Annotated[list[dict[str, Any]], extend]  # Forecasts, default fields left out
     warned: Annotated[list[str], extend]
     # shown to the planner on its next turn only
     notices: list[str]
-    # the step chosen for execution, with what the planner saw (cleared by the tool node)
-    pending: dict[str, Any] | None
-    observation: dict[str, Any] | None
+    pending: PendingStep | None
     # outcome
     answer: str | None
-    status: str
+    status: RunStatus
     error: str | None
     elapsed_s: float
 
@@ -65,11 +98,10 @@ class AgentOutput(TypedDict, total=False):
     task_id: str | None
     question: str
     images: list[str]
+    image_refs: list[dict[str, Any]]
     answer: str | None
-    status: str
+    status: RunStatus
     error: str | None
-    steps: list[dict[str, Any]]
+    steps: list[StepState]
     forecasts: list[dict[str, Any]]
-    history: list[str]
-    produced_images: list[str]
     elapsed_s: float

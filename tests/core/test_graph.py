@@ -192,11 +192,11 @@ def test_sqlite_checkpoint_resumes_an_interrupted_run(tmp_path: Path, calculator
     model = ScriptedChatModel(policy=policy)
     saver = SqliteSaver(sqlite3.connect(db, check_same_thread=False))
     with pytest.raises(KeyboardInterrupt):
-        run_agent("what is k?", model=model, tools=[lookup], checkpointer=saver, run_id="thread-1")
+        run_agent("what is k?", model=model, tools=[lookup], checkpointer=saver, thread_id="thread-1")
     saver.conn.close()
 
     fresh = SqliteSaver(sqlite3.connect(db, check_same_thread=False))  # a new process, same database
-    result = run_agent("what is k?", model=model, tools=[lookup], checkpointer=fresh, run_id="thread-1")
+    result = run_agent("what is k?", model=model, tools=[lookup], checkpointer=fresh, thread_id="thread-1")
     assert result.status == "answered" and result.answer == "value-of-k"
     assert [s.executed.tool for s in result.steps] == ["lookup", "answer"]
     assert len(result.forecasts) == 2  # the first forecast came from the checkpoint, not a re-plan

@@ -45,7 +45,8 @@ async def test_ainvoke_and_concurrent_abatch_share_no_state() -> None:
     workspaces = [(await slow.aget_state(c)).values["workspace"] for c in configs]
     assert len(set(workspaces)) == len(QUESTIONS)
     for state, config in zip(states, configs):  # each step record belongs to its own run
-        assert {r["run_id"] for r in state["steps"]} == {state["run_id"]}
+        assert {r.run_id for r in result_of(state).steps} == {state["run_id"]}
+        assert result_of(state).steps[-1].executed.args["text"] == state["answer"]
         assert (await slow.aget_state(config)).values["answer"] == state["answer"]
     sequential = len(QUESTIONS) * 2 * 0.25  # two planner calls per question
     assert elapsed < 0.75 * sequential, f"abatch took {elapsed:.2f}s: runs did not overlap"

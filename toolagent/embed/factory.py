@@ -24,14 +24,9 @@ from langchain_core.tools import BaseTool, StructuredTool
 from toolagent.errors import BadInput
 from toolagent.feedback import FeedbackHook
 from toolagent.records import RunResult
-from toolagent.tools.config import ToolConfig
+from toolagent.settings import AgentSettings, Graph, settings_from
 
 ToolLike = BaseTool | Callable[..., Any] | str
-
-
-def recursion_limit(max_steps: int) -> int:
-    """Graph super-steps a run may take: a planner turn and a tool turn per step, plus re-plans and slack."""
-    return 6 * max_steps + 20
 
 
 def _blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,53 +74,42 @@ def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
     return out
 
 
-def _create(graph: str, model: BaseChatModel | str, tools: Iterable[ToolLike] | None, horizon: int,
-            max_steps: int, checkpointer: Any, feedback: FeedbackHook | Iterable[FeedbackHook] | None,
-            approve: bool, tool_config: ToolConfig | None, name: str | None, options: dict[str, Any]) -> Any:
+def _create(graph: Graph, model: BaseChatModel | str | None, tools: Iterable[ToolLike] | None,
+            settings: AgentSettings | None, checkpointer: Any, feedback: FeedbackHook | Iterable[FeedbackHook] | None,
+            name: str | None, overrides: dict[str, Any]) -> Any:
     from toolagent.agent import build_agent
 
-    if approve and checkpointer is None:
+    settings = settings_from(settings, model=model, graph=graph, **overrides)
+    if settings.approve and checkpointer is None:
         raise BadInput("approve=True pauses the run with an interrupt, which needs a checkpointer "
                        "(e.g. langgraph.checkpoint.memory.InMemorySaver())")
-    agent = build_agent(model, coerce_tools(tools), graph=graph, horizon=horizon,  # type: ignore[arg-type]
-                        max_steps=max_steps, checkpointer=checkpointer, feedback=feedback, approve=approve,
-                        tool_config=tool_config, **options)
-    agent = agent.with_config(recursion_limit=recursion_limit(max_steps))
-    if name:
-        agent.name = name
-    return agent
+    return build_agent(tools=coerce_tools(tools), settings=settings, checkpointer=checkpointer, feedback=feedback,
+                       name=name)
 
 
-def create_tracer1_agent(model: BaseChatModel | str = "embedded", tools: Iterable[ToolLike] | None = None, *,
-                         horizon: int = 5, max_steps: int = 15, checkpointer: Any = None,
-                         feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, approve: bool = False,
-                         tool_config: ToolConfig | None = None, max_retries: int = 2,
-                         multimodal: bool | None = None, base_url: str | None = None,
-                         extra_instructions: str | None = None, name: str | None = None) -> Any:
+def create_tracer1_agent(model: BaseChatModel | str | None = None, tools: Iterable[ToolLike] | None = None, *,
+                         settings: AgentSettings | None = None, checkpointer: Any = None,
+                         feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, name: str | None = None,
+                         **overrides: Any) -> Any:
     """The anticipatory (TraceR1) agent as a compiled LangGraph graph.
 
     ``model``: a BaseChatModel or a spec string (embedded, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR),
-    resolved on the first run. ``tools``: BaseTools, plain functions (their docstring is the description) or
-    registered tool names; None = the available frozen tools built from ``tool_config``.
-    ``approve=True`` pauses before each executed step (needs a ``checkpointer``); resume with
-    ``Command(resume="approve" | "stop" | {"action": "edit", "tool": ..., "args": {...}})``
-    (see ``toolagent.embed.approval``).
+    resolved on the first run (default: ``settings.model``, else embedded). ``tools``: BaseTools, plain functions
+    (their docstring is the description) or registered tool names; None = the available frozen tools built from
+    ``settings.tool_config``. ``settings`` (an AgentSettings) and/or keyword overrides of its fields (``horizon=3``,
+    ``max_steps=``, ``approve=``, ...) configure the agent. ``approve=True`` pauses before each executed step (needs
+    a ``checkpointer``); resume with ``Command(resume="approve" | "stop" | {"action": "edit", "tool": ...,
+    "args": {...}})`` (see ``toolagent.embed.approval``).
     """
-    return _create("tracer1", model, tools, horizon, max_steps, checkpointer, feedback, approve, tool_config, name,
-                   {"max_retries": max_retries, "multimodal": multimodal, "base_url": base_url,
-                    "extra_instructions": extra_instructions})
+    return _create("tracer1", model, tools, settings, checkpointer, feedback, name, overrides)
 
 
-def create_react_baseline(model: BaseChatModel | str = "embedded", tools: Iterable[ToolLike] | None = None, *,
-                          max_steps: int = 15, checkpointer: Any = None,
-                          feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, approve: bool = False,
-                          tool_config: ToolConfig | None = None, max_retries: int = 2,
-                          multimodal: bool | None = None, base_url: str | None = None,
-                          extra_instructions: str | None = None, name: str | None = None) -> Any:
+def create_react_baseline(model: BaseChatModel | str | None = None, tools: Iterable[ToolLike] | None = None, *,
+                          settings: AgentSettings | None = None, checkpointer: Any = None,
+                          feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, name: str | None = None,
+                          **overrides: Any) -> Any:
     """The reactive baseline (one step at a time, no forecast) with the same tools, records and interface."""
-    return _create("react", model, tools, 1, max_steps, checkpointer, feedback, approve, tool_config, name,
-                   {"max_retries": max_retries, "multimodal": multimodal, "base_url": base_url,
-                    "extra_instructions": extra_instructions})
+    return _create("react", model, tools, settings, checkpointer, feedback, name, overrides)
 
 
 def result_of(state: dict[str, Any], *, model: str = "", graph: str = "tracer1") -> RunResult:

@@ -1,0 +1,59 @@
+"""The agent's command-line options, declared once for every command that runs an agent (ask, eval ...).
+
+``@agent_options`` adds the options below to a command and hands it one validated ``settings: AgentSettings``;
+defaults come from AgentSettings itself, so a setting users may set from the CLI is one line here.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from pydantic import ValidationError
+
+from toolagent.settings import AgentSettings, settings_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _default(name: str) -> Any:
+    return AgentSettings.model_fields[name].default
+
+
+#: AgentSettings field -> (annotation, typer option)
+AGENT_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "model": (str, typer.Option(_default("model"), "--model", "-m",
+                                help="embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR.")),
+    "base_url": (str | None, typer.Option(None, "--base-url", help="OpenAI-compatible or Ollama server URL.")),
+    "graph": (str, typer.Option(_default("graph"), "--graph", help="tracer1 (anticipatory) or react (baseline).")),
+    "horizon": (int, typer.Option(_default("horizon"), "--horizon", "-T", help="Forecast horizon T (1-10).")),
+    "max_steps": (int, typer.Option(_default("max_steps"), "--max-steps", help="Budget of executed tool steps.")),
+    "multimodal": (bool | None, typer.Option(None, "--vision/--text-only", help="Send images to the planner.")),
+    "prompt_profile": (str, typer.Option(_default("prompt_profile"), "--prompt",
+                                         help="Planner prompt: auto, full or compact (one line per tool).")),
+}
+
+
+def agent_options(func: F) -> F:
+    """Give a command the agent options; it receives them as one validated ``settings`` keyword argument
+    (``tool_config`` is left to the command, which builds it from its tool flags)."""
+    signature = inspect.signature(func)
+    params = [p for p in signature.parameters.values() if p.name != "settings"]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+               for name, (annotation, option) in AGENT_OPTIONS.items()]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in AGENT_OPTIONS if name in kwargs}
+        try:
+            settings = AgentSettings(**{k: v for k, v in given.items() if v is not None})
+        except ValidationError as exc:
+            raise settings_error(exc, lambda field: "--" + field.replace("_", "-")) from None
+        return func(*args, settings=settings, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]

@@ -36,10 +36,9 @@ class GtaBase(Bench):
                 "gold_categories": [category(c["name"]) for c in gold]}
 
     def notes(self) -> list[str]:
-        from toolagent.eval.similarity import OFFICIAL_MODEL, model_name
+        from toolagent.eval.similarity import report_note
 
-        return [(f"Subjective answers and image-generation arguments are scored with {model_name()}; the official "
-                 f"evaluator uses {OFFICIAL_MODEL}, so those scores can differ slightly from upstream.")]
+        return [report_note()]
 
     def sample_tools(self, task: GtaSample, tool_config: Any, available_only: bool) -> list[Any]:
         """The GTA tools the sample lists (upstream offers the sample's ``tools``), all 14 if it lists none."""

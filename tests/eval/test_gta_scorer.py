@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from toolagent.eval.gta_data import category
-from toolagent.eval.gta_score import e2e_metrics, is_correct, step_metrics, strict_equal
+from toolagent.eval.gta_score import e2e_metrics, is_correct, official_args_equal, step_metrics
 
 
 def ref(whitelist: list[list[str]], blacklist: list[list[str]] | None = None) -> dict:
@@ -40,12 +40,14 @@ def test_is_correct(pred: str, gt: dict, expected: bool) -> None:
     assert is_correct(pred, gt) is expected
 
 
-def test_strict_equal_checks_types() -> None:
-    assert strict_equal({"a": 1, "b": ["x"]}, {"b": ["x"], "a": 1})
-    assert not strict_equal({"k": 4}, {"k": 4.0})
-    assert not strict_equal({"k": True}, {"k": 1})
-    assert not strict_equal({"k": "4"}, {"k": 4})
-    assert not strict_equal({"k": 4}, {"k": 4, "extra": None})
+def test_args_compare_as_upstream_python_equality() -> None:
+    """``pred_['arguments'] == gt_['arguments']``: 4 == 4.0 and True == 1 match; "4" != 4; paths as written."""
+    assert official_args_equal({"a": 1, "b": ["x"]}, {"b": ["x"], "a": 1})
+    assert official_args_equal({"k": 4}, {"k": 4.0})
+    assert official_args_equal({"k": True}, {"k": 1})
+    assert not official_args_equal({"k": "4"}, {"k": 4})
+    assert not official_args_equal({"k": 4}, {"k": 4, "extra": None})
+    assert not official_args_equal({"image": "image_1.jpg"}, {"image": "/data/gta/image/image_1.jpg"})
 
 
 def test_categories() -> None:
@@ -121,7 +123,8 @@ def test_e2e_metrics_by_hand() -> None:
     assert (m["tool_call"], m["tool_call_error"]) == (5, 1)
 
 
-def test_f1_without_gold_calls_is_none() -> None:
+def test_f1_without_gold_calls_is_zero_as_upstream() -> None:
     m = e2e_metrics([{"task_id": "0", "has_text_answer": True, "answer_score": 0.0, "gold_calls": [],
                       "pred_calls": []}])
-    assert m["P_F1"] is None and m["ToolAcc"] is None and m["CodeExec"] is None
+    assert (m["P_F1"], m["O_F1"], m["L_F1"], m["C_F1"]) == (0.0, 0.0, 0.0, 0.0)
+    assert m["ToolAcc"] is None and m["CodeExec"] is None

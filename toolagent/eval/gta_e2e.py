@@ -10,7 +10,6 @@ from toolagent.eval.gta_score import (
     answer_score,
     e2e_metrics,
     imggen_score,
-    normalize_pred_args,
 )
 from toolagent.eval.job import run_agent_task, step_summary
 
@@ -22,7 +21,7 @@ class GtaE2EBench(GtaBase):
         result = run_agent_task(self.job, task_id=task.task_id, question=task.query, images=task.images, files=[],
                                 ground_truth=task.gt_answer, tools=tools, tool_config=config, pool=self.agents)
         pred_calls = [{"name": s.executed.tool,
-                       "arguments": normalize_pred_args(s.executed.args, s.executed.tool, self.data, task),
+                       "arguments": s.executed.args,  # as upstream: compared as written
                        "error": s.observation.error}
                       for s in result.steps if s.executed.tool != "answer"]
         answer = result.answer if result.status == "answered" else None
@@ -58,7 +57,8 @@ class GtaE2EBench(GtaBase):
         return [*super().notes(),
                 ("TraceR1/T3-Agent protocol: ToolAcc = gold tool calls whose tool was called in the run / gold tool "
                  "calls; CodeExec = generated Plot/Solver/python calls that ran without error / such calls."),
-                "Tool-call F1 uses upstream's +1e-5 smoothing; a category without gold calls shows '-'."]
+                ("Tool-call F1 uses upstream's +1e-5 smoothing; a category without gold calls scores 0 as upstream. "
+                 "Image-generation arguments are compared as written (image paths included), as upstream.")]
 
     def headline(self, rows: list[dict[str, Any]]) -> str:
         answered = [r for r in rows if r.get("has_text_answer")]

@@ -6,10 +6,13 @@ below aggregate the rows of ``results.jsonl``. Quirks kept on purpose:
 - whitelist/blacklist aliases are matched with ``\\b(?:a1|a2)\\b`` built from ``re.escape``d aliases, so an alias
   that starts or ends with a non-word character ("-3", "62.5%", "$12") never matches next to a space, and "12"
   matches inside "12.5";
-- InstAcc counts every gold step whose type the prediction matched, but its denominator is tool steps + samples
-  with a text answer (an image-generation sample's answer turn adds to the numerator only, as upstream);
-- tool-call F1 uses upstream's ``+1e-5`` smoothing; a category with no gold call reports ``None`` (upstream
-  divides by zero).
+- InstAcc counts every gold step whose type the prediction matched without an error (an unparseable reply, an
+  unknown tool or argument names the tool does not take), but its denominator is tool steps + samples with a
+  text answer (an image-generation sample's answer turn adds to the numerator only, as upstream);
+- ArgAcc compares arguments with Python ``==`` (4 == 4.0, True == 1) and image arguments as written, so only the
+  gold's absolute path matches; ``ArgAcc_image_names`` (not upstream) compares an image argument as the image it
+  names (``image_0``, a file name or a path);
+- tool-call F1 uses upstream's ``+1e-5`` smoothing; a category with no gold call scores 0.
 """
 
 from __future__ import annotations
@@ -78,15 +81,9 @@ def imggen_score(pred_calls: list[dict[str, Any]], gold_calls: list[dict[str, An
     return score
 
 
-def strict_equal(a: Any, b: Any) -> bool:
-    """JSON equality that also requires equal types (4 != 4.0, True != 1, "4" != 4)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
-    return bool(a == b)
+def official_args_equal(pred: Any, gold: Any) -> bool:
+    """Upstream's ArgAcc test: ``pred_['arguments'] == gt_['arguments']`` (Python equality, paths as written)."""
+    return bool(pred == gold)
 
 
 def normalize_pred_args(args: dict[str, Any], tool: str, data: GtaData, sample: GtaSample) -> dict[str, Any]:
@@ -120,7 +117,7 @@ def step_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """InstAcc / ToolAcc / ArgAcc / SummAcc (percent) over step-mode rows, plus per-category tool accuracy."""
     tool_total = sum(int(r.get("n_gold_tool", 0)) for r in rows)
     answer_total = sum(1 for r in rows if r.get("has_text_answer"))
-    inst = tool_ok = arg_ok = 0
+    inst = tool_ok = arg_ok = arg_named_ok = 0
     answer = 0.0
     calls = call_errors = 0
     per_cat = {c: [0, 0] for c in CATEGORIES}
@@ -140,11 +137,13 @@ def step_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 if cat in per_cat:
                     per_cat[cat][0] += 1
             arg_ok += bool(turn.get("arg_match"))
+            arg_named_ok += bool(turn.get("arg_match_image_names", turn.get("arg_match")))
             if turn["gold_type"] == turn["pred_type"] == "answer" and turn.get("answer_score") is not None:
                 answer += float(turn["answer_score"])
     return {
         "InstAcc": _pct(inst, tool_total + answer_total), "ToolAcc": _pct(tool_ok, tool_total),
         "ArgAcc": _pct(arg_ok, tool_total), "SummAcc": _pct(answer, answer_total),
+        "ArgAcc_image_names": _pct(arg_named_ok, tool_total),
         "tool_call": calls, "tool_call_error": call_errors, "tool_steps": tool_total,
         "answer_samples": answer_total, "samples": len(rows),
         "tool_acc_by_category": {c: _pct(ok, n) for c, (ok, n) in per_cat.items()},
@@ -175,10 +174,10 @@ def e2e_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
             if (cat := category(call["name"])) in gold:
                 gold[cat] += 1
                 hits[cat] += call["name"] in names
-    f1: dict[str, float | None] = {}
+    f1: dict[str, float] = {}
     for cat in CATEGORIES:
-        if not gold[cat]:
-            f1[cat] = None
+        if not gold[cat]:  # upstream: no gold call of the category scores 0
+            f1[cat] = 0.0
             continue
         precision = hits[cat] / (predicted[cat] + 1e-5)
         recall = hits[cat] / gold[cat]

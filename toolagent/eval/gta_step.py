@@ -18,8 +18,8 @@ from toolagent.eval.gta_base import GtaBase
 from toolagent.eval.gta_score import (
     answer_score,
     normalize_pred_args,
+    official_args_equal,
     step_metrics,
-    strict_equal,
 )
 from toolagent.eval.job import shared_model
 from toolagent.prompts.texts import SUMMARISE
@@ -96,7 +96,7 @@ class GtaStepBench(GtaBase):
     # ------------------------------------------------------------------------------------------- scoring
     def score_turn(self, task: GtaSample, gold: GoldStep, text: str, tools: dict[str, Any]) -> dict[str, Any]:
         from toolagent.parsing import ForecastParseError, parse_forecast
-        from toolagent.tools.base import ToolError, validate_args
+        from toolagent.tools.base import ToolError, tool_schema, validate_args
 
         turn: dict[str, Any] = {"gold_type": gold.kind, "gold_name": gold.name if gold.kind == "tool" else "answer",
                                 "pred_type": None, "pred_name": None, "error": False, "tool_match": False,
@@ -110,19 +110,26 @@ class GtaStepBench(GtaBase):
             if gold.kind == "answer" and task.has_text_answer:
                 turn["answer_score"] = answer_score(turn["pred_text"], task.gt_answer)
             return turn
-        args = normalize_pred_args(first.args, first.tool, self.data, task)
-        turn.update(pred_type="tool", pred_name=first.tool, pred_args=args)
+        turn.update(pred_type="tool", pred_name=first.tool, pred_args=first.args)
         tool = tools.get(first.tool)
         if tool is None:
             turn["schema_error"] = f"unknown tool {first.tool!r}"
         else:
-            try:
-                validate_args(tool, first.args)
-            except ToolError as exc:
-                turn["schema_error"] = str(exc)
+            unexpected = sorted(set(first.args) - set(tool_schema(tool).get("properties", {})))
+            if unexpected:
+                turn["schema_error"] = f"unexpected arguments for {first.tool}: {', '.join(unexpected)}"
+            else:
+                try:
+                    validate_args(tool, first.args)
+                except ToolError as exc:
+                    turn["schema_error"] = str(exc)
+        # upstream's 'error': the call names a tool that is not offered, or arguments the tool does not take
+        turn["error"] = bool(turn.get("schema_error")) and not turn["schema_error"].startswith("invalid arguments")
         if gold.kind == "tool" and first.tool == gold.name:
             turn["tool_match"] = True
-            turn["arg_match"] = strict_equal(args, gold.arguments)
+            turn["arg_match"] = official_args_equal(first.args, gold.arguments)
+            named = normalize_pred_args(first.args, first.tool, self.data, task)
+            turn["arg_match_image_names"] = official_args_equal(named, gold.arguments)
         return turn
 
     def run_task(self, task: GtaSample) -> dict[str, Any]:
@@ -151,6 +158,7 @@ class GtaStepBench(GtaBase):
     def tables(self, metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         pick = lambda *keys: {k: metrics[k] for k in keys}
         return [("GTA step-by-step (official)", pick("InstAcc", "ToolAcc", "ArgAcc", "SummAcc")),
+                ("Not upstream: image arguments compared as the image they name", pick("ArgAcc_image_names")),
                 ("Counts", pick("samples", "tool_steps", "answer_samples", "tool_call", "tool_call_error",
                                 "schema_invalid"))]
 
@@ -158,10 +166,12 @@ class GtaStepBench(GtaBase):
         return [*super().notes(),
                 ("InstAcc follows upstream: answer turns of image-generation samples count in the numerator but "
                  "not in the denominator (tool steps + samples with a text answer), so it can exceed 100."),
-                ("ArgAcc needs the argument dict to equal the gold one exactly, types included; image arguments "
-                 "are compared as the image they name (image_0, a file name or a path)."),
-                ("schema_invalid counts predicted calls that name a tool the sample does not offer or whose "
-                 "arguments fail its schema (a diagnostic, not an upstream metric).")]
+                ("ArgAcc is upstream's: the argument dict must == the gold one (Python equality, so 4 == 4.0) with "
+                 "image paths exactly as the gold writes them; ArgAcc_image_names (not upstream) compares an image "
+                 "argument as the image it names (image_0, a file name or a path)."),
+                ("A predicted call that names a tool the sample does not offer, or arguments the tool does not "
+                 "take, is an error as upstream (not an instruction match, counted in tool_call_error); "
+                 "schema_invalid also counts calls whose argument values fail the schema (a diagnostic).")]
 
     def headline(self, rows: list[dict[str, Any]]) -> str:
         tool_total = sum(int(r.get("n_gold_tool", 0)) for r in rows)

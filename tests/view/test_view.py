@@ -151,3 +151,18 @@ def test_divergence_kinds() -> None:
     assert (changed.kind, changed.at, changed.expected, changed.now) == ("changed", 1, "c(x=0)", "d(x=0)")
     shorter = divergence(plan("a", "b", "c"), plan("b"))
     assert (shorter.kind, shorter.at, shorter.now) == ("changed", 1, "(nothing)")
+
+
+def test_gta_step_run_shows_its_turns(tmp_path: Path) -> None:
+    from tests.eval.fixtures import build_gta
+    from toolagent.eval.job import EvalJob
+    from toolagent.eval.runner import run_eval
+
+    job = EvalJob(bench="gta", mode="step", data=str(build_gta(tmp_path / "gta")), run_dir=str(tmp_path / "run"),
+                  model="py:tests.eval.models:gta_step_model", workers=2, limit=2)  # objective: no similarity model
+    run_eval(job, progress=False)
+    code, out, err = view(str(job.path))
+    assert code == 0 and "warning" not in err, err      # step mode has no feedback logs, and that is not a warning
+    html = Path(out.strip()).read_text(encoding="utf-8")
+    assert set(re.findall(r'data-group="(\w+)"', html)) == {"objective"}
+    assert html.count("Step-mode turns") == 2 and "no JSON object found in the reply" in html

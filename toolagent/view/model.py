@@ -118,6 +118,7 @@ class TaskView:
     attachment_images: list[str]
     attachment_missing: bool
     timeline: list[StepView] = field(default_factory=list)
+    turns: list[dict[str, Any]] = field(default_factory=list)  # GTA step mode: one scored prediction per gold step
     changes: int = 0
     speculative: int = 0
 
@@ -182,14 +183,17 @@ def task_view(index: int, row: dict[str, Any], records: list[dict[str, Any]], im
     names, pictures = _attachments(row, records, images, dataset)
     steps = timeline(records, images)
     tools = [str(t) for t in row.get("tools") or []] or [s.tool for s in steps if s.tool != "answer"]
+    truth = next((row[k] for k in ("ground_truth", "gt_answer") if row.get(k) is not None),
+                 next((r.get("ground_truth") for r in reversed(records) if r.get("ground_truth") is not None), None))
     return TaskView(
         index=index, task_id=str(row.get("task_id")), anchor=f"t{index}",
         question=_text(row.get("question") or row.get("query")), group=group_of(row), outcome=outcome_of(row),
         score=score_of(row), answer=_text(row.get("answer"), 2000), model_answer=_text(row.get("model_answer"), 500),
-        truth=_text(row.get("ground_truth") if row.get("ground_truth") is not None else row.get("gt_answer"), 2000),
+        truth=_text(truth, 2000),
         run_status=str(row.get("run_status") or row.get("status") or ""),
         error=_text(row.get("error") or row.get("run_error"), 1000), steps=row.get("steps"),
         elapsed=number(row.get("elapsed_s")), tools=tools, attachments=names, attachment_images=pictures,
         attachment_missing=bool(row.get("attachment_missing")), timeline=steps,
         changes=sum(1 for s in steps if s.divergence and s.divergence.kind != "kept"),
-        speculative=sum(1 for s in steps if s.speculative))
+        speculative=sum(1 for s in steps if s.speculative),
+        turns=[t for t in row.get("turns") or [] if isinstance(t, dict)])

@@ -86,7 +86,7 @@ def build_page(source: Source) -> Page:
     if images.missing:
         warnings.append(f"{len(images.missing)} image file(s) no longer exist and are not shown "
                         f"(e.g. {images.missing[0]})")
-    if source.kind in ("run", "results") and tasks and not source.steps:
+    if source.kind in ("run", "results") and tasks and not source.steps and not any(t.turns for t in tasks):
         warnings.append("no feedback/ folder beside the results: task timelines are empty")
     return Page(
         title=" · ".join(x for x in (bench.upper() if bench else "", model, graph) if x) or source.path.name,

@@ -1,9 +1,10 @@
 """Guided (grammar-constrained) decoding of forecasts for local transformers models.
 
 ``forecast_schema(tools, horizon)`` is the wire format as a JSON schema in which each step is one of the offered
-tools with THAT tool's argument schema (or the answer step). ``json_logits_processor`` compiles it with xgrammar
-into a transformers LogitsProcessor, so even a tiny untrained planner always emits a forecast that parses and
-whose steps name real tools with schema-shaped arguments. Compiled grammars are cached per tokenizer and schema.
+tools with THAT tool's argument schema (or the answer step). ``compiled_grammar`` compiles it with xgrammar for the
+fast decoder (``toolagent.models.decoding``); ``json_logits_processor`` wraps it as a transformers LogitsProcessor
+for ``generate``. Either way even a tiny untrained planner emits a forecast that parses and whose steps name real
+tools with schema-shaped arguments. Compiled grammars are cached per tokenizer and schema.
 """
 
 from __future__ import annotations
@@ -78,14 +79,12 @@ def guided_available() -> bool:
     return importlib.util.find_spec("xgrammar") is not None
 
 
-def json_logits_processor(tokenizer: Any, schema: dict[str, Any], vocab_size: int) -> Any:
-    """A fresh transformers LogitsProcessor constraining generation to ``schema`` (grammar compiled once).
-
-    Returns None when xgrammar is not installed (generation then runs unguided and the reply is parsed)."""
+def compiled_grammar(tokenizer: Any, schema: dict[str, Any], vocab_size: int) -> Any:
+    """The xgrammar CompiledGrammar for ``schema`` (compiled once per tokenizer and schema), or None when
+    xgrammar is not installed."""
     if not guided_available():
         return None
     import xgrammar as xgr
-    from xgrammar.contrib.hf import LogitsProcessor
 
     key = (id(tokenizer), json.dumps(schema, sort_keys=True))
     with _CACHE_LOCK:
@@ -95,4 +94,17 @@ def json_logits_processor(tokenizer: Any, schema: dict[str, Any], vocab_size: in
             compiled = xgr.GrammarCompiler(info).compile_json_schema(
                 json.dumps(schema), any_whitespace=False, separators=(", ", ": "))
             _CACHE[key] = compiled
+    return compiled
+
+
+def json_logits_processor(tokenizer: Any, schema: dict[str, Any], vocab_size: int) -> Any:
+    """A fresh transformers LogitsProcessor constraining ``generate`` to ``schema`` (the fallback path; the
+    fast decoder in ``toolagent.models.decoding`` drives a GrammarMatcher itself).
+
+    Returns None when xgrammar is not installed (generation then runs unguided and the reply is parsed)."""
+    compiled = compiled_grammar(tokenizer, schema, vocab_size)
+    if compiled is None:
+        return None
+    from xgrammar.contrib.hf import LogitsProcessor
+
     return LogitsProcessor(compiled)

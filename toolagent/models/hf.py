@@ -12,7 +12,13 @@ or ``{"type": "image", "url"|"base64": ...}``, where a url is a ``data:`` URL, a
 Generation: ``max_new_tokens``, ``temperature`` (0 = greedy), ``top_p``, ``stop`` sequences (the reply is cut
 before the first one); per-call overrides through ``invoke(..., max_new_tokens=..., temperature=..., top_p=...)``.
 The reply's ``usage_metadata`` counts prompt and generated tokens. One instance may serve concurrent runs:
-loading and generation are serialised by a lock.
+loading and generation are serialised by a lock (the fast decoder's KV cache is shared state).
+
+Decoding: text LMs whose architecture supports a static cache go through ``toolagent.models.decoding`` (KV of the
+prompt prefix reused across calls, guided decoding at one bitmask per token, verified jump-forward drafts), which
+chooses the same tokens as ``generate`` in greedy mode; vision-language models and ``fast_decoding=False`` use
+``model.generate``. ``quantize="int8"`` trades exact fp32 greedy output for about 4x fewer weight bytes per token.
+``prefers_compact_prompt`` tells the settings that a model is small (< 1B parameters by its config).
 """
 
 from __future__ import annotations
@@ -179,14 +185,23 @@ class HFChatModel(BaseChatModel):
     torch_dtype: str = "auto"
     #: None = detect from the model config (a ``vision_config`` means vision-language).
     multimodal: bool | None = None
+    #: text LMs decode with toolagent's decoder (static KV cache reused across calls, one bitmask per token
+    #: for guided output, verified jump-forward drafts); False = plain ``model.generate``.
+    fast_decoding: bool = True
+    #: "int8" = dynamic int8 quantisation of the Linear layers on CPU (about 4x fewer weight bytes per token;
+    #: greedy output can differ from fp32, see bench/decode.py); "none" = the weights as loaded.
+    quantize: str = "none"
 
     _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
     _processor: Any = PrivateAttr(default=None)
     _config: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _decoder: Any = PrivateAttr(default=None)
 
     def model_post_init(self, context: Any, /) -> None:
+        if self.quantize not in ("none", "int8"):
+            raise ConfigError(f"unknown quantize mode {self.quantize!r} (expected none or int8)")
         folder = check_model_dir(self.model_path)
         try:
             self._config = json.loads((folder / "config.json").read_text())
@@ -219,6 +234,18 @@ class HFChatModel(BaseChatModel):
     @property
     def is_loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def parameter_estimate(self) -> int | None:
+        """Parameters the config implies (no weights loaded), or None when the config lacks the sizes."""
+        return estimate_parameters(self._config)
+
+    @property
+    def prefers_compact_prompt(self) -> bool:
+        """True for small local models (under 1B parameters by the config), which plan better from the compact
+        prompt profile; the settings choose the profile from this."""
+        count = self.parameter_estimate
+        return count is not None and count < SMALL_MODEL_PARAMS
 
     # ------------------------------------------------------------------------------------------- loading
     def _torch_settings(self) -> tuple[str, Any]:
@@ -271,7 +298,17 @@ class HFChatModel(BaseChatModel):
         else:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(path)
             model = transformers.AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
-        self._model = model.to(device).eval()
+        model = model.to(device).eval()
+        if self.quantize == "int8":
+            if device != "cpu":
+                raise ConfigError("quantize='int8' is for CPU inference; use the default weights on a GPU")
+            model = quantize_int8(model)
+        self._model = model
+        if self.fast_decoding and not self.is_multimodal:
+            from toolagent.models.decoding import Decoder, supports_fast_path
+
+            if supports_fast_path(model):
+                self._decoder = Decoder(model, self._tokenizer, self._special_ids()[0])
 
     # ---------------------------------------------------------------------------------------- generation
     def _render(self, hf_messages: list[dict[str, Any]]) -> str:
@@ -293,14 +330,21 @@ class HFChatModel(BaseChatModel):
         inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         return inputs.to(self._model.device)
 
+    def _special_ids(self) -> tuple[list[int], int | None]:
+        """The end-of-sequence ids and the pad id generation uses."""
+        base = self._model.generation_config
+        eos = base.eos_token_id if base.eos_token_id is not None else self._tokenizer.eos_token_id
+        eos_ids = [int(e) for e in (eos if isinstance(eos, list) else [eos]) if e is not None]
+        pad = base.pad_token_id if base.pad_token_id is not None else self._tokenizer.pad_token_id
+        if pad is None and eos_ids:
+            pad = eos_ids[0]
+        return eos_ids, pad
+
     def _generation_config(self, max_new_tokens: int, temperature: float, top_p: float | None) -> Any:
         from transformers import GenerationConfig
 
         base = self._model.generation_config
-        eos = base.eos_token_id if base.eos_token_id is not None else self._tokenizer.eos_token_id
-        pad = base.pad_token_id if base.pad_token_id is not None else self._tokenizer.pad_token_id
-        if pad is None:
-            pad = eos[0] if isinstance(eos, list) else eos
+        eos, pad = self._special_ids()
         settings: dict[str, Any] = {"max_new_tokens": max_new_tokens, "eos_token_id": eos, "pad_token_id": pad,
                                     "bos_token_id": base.bos_token_id, "do_sample": temperature > 0}
         if temperature > 0:
@@ -320,11 +364,31 @@ class HFChatModel(BaseChatModel):
         processor = json_logits_processor(self._tokenizer, json_schema, _output_vocab(self._model))
         return LogitsProcessorList([processor] if processor is not None else [])
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _decode_fast(self, prompt: list[int], stops: list[str], max_new_tokens: int, temperature: float,
+                     top_p: float | None, json_schema: dict[str, Any] | None) -> tuple[list[int], str]:
+        from toolagent.models.decoding import Sampling
+        from toolagent.models.guided import compiled_grammar
+
+        grammar = compiled_grammar(self._tokenizer, json_schema, _output_vocab(self._model)) if json_schema else None
+        result = self._decoder.generate(prompt, Sampling(max_new_tokens, temperature, top_p), grammar=grammar,
+                                        stops=stops)
+        return result.tokens, result.finish
+
+    def _decode_generate(self, inputs: Any, stops: list[str], max_new_tokens: int, temperature: float,
+                         top_p: float | None, json_schema: dict[str, Any] | None) -> list[int]:
         import torch
         from transformers import StoppingCriteriaList
 
+        prompt_len = int(inputs["input_ids"].shape[1])
+        criteria = StoppingCriteriaList([_StopOnStrings(self._tokenizer, stops, prompt_len)] if stops else [])
+        with torch.inference_mode():
+            output = self._model.generate(
+                **inputs, generation_config=self._generation_config(max_new_tokens, temperature, top_p),
+                stopping_criteria=criteria, logits_processor=self._guidance(json_schema))
+        return output[0, prompt_len:].tolist()
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
         stops = [s for s in (stop if stop is not None else self.stop) or [] if s]
         max_new_tokens = int(kwargs.get("max_new_tokens", self.max_new_tokens))
         temperature = float(kwargs.get("temperature", self.temperature))
@@ -333,15 +397,14 @@ class HFChatModel(BaseChatModel):
             self.load()
             inputs = self._inputs(messages)
             prompt_len = int(inputs["input_ids"].shape[1])
-            criteria = StoppingCriteriaList([_StopOnStrings(self._tokenizer, stops, prompt_len)] if stops else [])
-            processors = self._guidance(kwargs.get("json_schema"))
-            with torch.inference_mode():
-                output = self._model.generate(
-                    **inputs, generation_config=self._generation_config(max_new_tokens, temperature, top_p),
-                    stopping_criteria=criteria, logits_processor=processors)
-            new_ids = output[0, prompt_len:].tolist()
+            if self._decoder is not None:
+                new_ids, finish = self._decode_fast(inputs["input_ids"][0].tolist(), stops, max_new_tokens,
+                                                    temperature, top_p, kwargs.get("json_schema"))
+            else:
+                new_ids = self._decode_generate(inputs, stops, max_new_tokens, temperature, top_p,
+                                                kwargs.get("json_schema"))
+                finish = "length" if len(new_ids) >= max_new_tokens else "stop"
             text = self._tokenizer.decode(new_ids, skip_special_tokens=True)
-        finish = "length" if len(new_ids) >= max_new_tokens else "stop"
         for s in stops:
             cut = text.find(s)
             if cut >= 0:
@@ -355,7 +418,42 @@ class HFChatModel(BaseChatModel):
 
 
 def _output_vocab(model: Any) -> int:
-    return int(model.get_output_embeddings().weight.shape[0])
+    head = model.get_output_embeddings()
+    size = getattr(head, "out_features", None)  # nn.Linear and its int8 replacement both have it
+    return int(size if size is not None else head.weight.shape[0])
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantisation (per-channel weights, fbgemm) of every Linear layer, in place."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():  # torch.ao's migration notices; the eager API is what runs on this CPU build
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8,
+                                inplace=True)
+
+
+#: below this many parameters a local model prefers the compact prompt profile
+SMALL_MODEL_PARAMS = 1_000_000_000
+
+
+def estimate_parameters(config: dict[str, Any]) -> int | None:
+    """Parameter count of a decoder LM implied by its config.json (the text config of a VLM), or None."""
+    text = config.get("text_config") or config
+    try:
+        hidden, layers = int(text["hidden_size"]), int(text["num_hidden_layers"])
+        vocab, inter = int(text["vocab_size"]), int(text["intermediate_size"])
+        heads = int(text.get("num_attention_heads") or 1)
+        head_dim = int(text.get("head_dim") or hidden // heads)
+        kv_heads = int(text.get("num_key_value_heads") or heads)
+    except (KeyError, TypeError, ValueError):
+        return None
+    attention = 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
+    embeddings = vocab * hidden * (1 if text.get("tie_word_embeddings", config.get("tie_word_embeddings", True)) else 2)
+    return embeddings + layers * (attention + 3 * hidden * inter)
 
 
 class _StopOnStrings:
@@ -366,13 +464,16 @@ class _StopOnStrings:
     """
 
     def __init__(self, tokenizer: Any, stops: list[str], prompt_len: int) -> None:
+        from toolagent.models.decoding import stop_window
+
         self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
-        self.window = 4 * max(len(s.encode()) for s in stops) + 4
+        self.window = stop_window(stops)
 
     def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
         import torch
 
+        from toolagent.models.decoding import tail_has_stop
+
         start = max(self.prompt_len, int(input_ids.shape[1]) - self.window)
-        done = [any(s in self.tokenizer.decode(row[start:], skip_special_tokens=True) for s in self.stops)
-                for row in input_ids]
+        done = [tail_has_stop(self.tokenizer, row[start:].tolist(), self.stops, self.window) for row in input_ids]
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)

@@ -1,0 +1,247 @@
+"""Fast local decoding for text causal LMs (the path HFChatModel takes instead of ``model.generate``).
+
+``Decoder(model, tokenizer, eos_ids).generate(prompt_ids, Sampling(...), grammar=..., stops=...)`` returns the new
+token ids. Callers serialise calls (HFChatModel holds its lock): the decoder owns one KV cache.
+
+- **Static KV cache, reused across calls.** One ``transformers.StaticCache`` lives as long as the decoder, with
+  the exact token ids whose keys/values it holds. A new prompt reuses the KV of its longest common prefix with
+  those ids (the system prompt and tool menu that repeat on every planner turn) and prefills only the rest. The
+  reuse is keyed on token ids, so a change anywhere (another tool menu) ends it at the first differing token:
+  a stale entry can never be read. Prefill computes logits for the last position only.
+- **Guided decoding at one bitmask per token.** An xgrammar ``GrammarMatcher`` is driven directly: fill the
+  next-token bitmask, mask the logits row in place, choose, accept.
+- **Verified drafts.** Where the grammar forces a continuation (``", "tool": "``, ``"}, "instruction": "``) its
+  tokens, or else the continuation of the latest earlier occurrence of the last n-gram (prompt lookup, e.g. an
+  expression copied from the question), are fed with the chosen token in ONE forward pass and then checked
+  against the model's own rows: greedy keeps a draft token only when it is the (masked) argmax; sampling keeps
+  it with its probability and otherwise samples from the rest (speculative sampling with a deterministic
+  draft). Drafts therefore change how many forward passes run, not which tokens are chosen (up to the float
+  rounding of a several-row matmul against a one-row one); rejected drafts are cut from the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: most draft tokens verified in one forward pass
+MAX_DRAFT = 8
+#: n-gram sizes tried for prompt-lookup drafts (longest first)
+LOOKUP_NGRAMS = (3, 2)
+_CACHE_STEP = 512
+
+
+@dataclass(frozen=True)
+class Sampling:
+    max_new_tokens: int
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float | None = None
+
+
+@dataclass
+class Decoded:
+    tokens: list[int]
+    finish: str  # "stop" (eos, grammar complete, stop string) | "length"
+    reused: int = 0  # prompt tokens whose KV came from the cache
+    forwards: int = 0  # forward passes, prefill included
+    drafted: int = 0  # draft tokens fed
+    accepted: int = 0  # draft tokens kept
+
+
+def supports_fast_path(model: Any) -> bool:
+    """Whether the decoder can drive ``model``: a text LM whose architecture supports a static cache."""
+    return bool(getattr(type(model), "_can_compile_fullgraph", False)) and hasattr(model, "get_output_embeddings")
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def stop_window(stops: Sequence[str]) -> int:
+    """Tokens to decode to see the longest stop string even at one byte per token."""
+    return 4 * max((len(s.encode()) for s in stops), default=0) + 4
+
+
+def tail_has_stop(tokenizer: Any, ids: Sequence[int], stops: Sequence[str], window: int) -> bool:
+    """Whether the decoded last ``window`` ids contain a stop string (O(1) per token)."""
+    text = tokenizer.decode(list(ids[-window:]), skip_special_tokens=True)
+    return any(s in text for s in stops)
+
+
+def lookup_draft(context: Sequence[int], limit: int) -> list[int]:
+    """Prompt lookup: what followed the latest earlier occurrence of the context's last n-gram."""
+    if limit <= 0:
+        return []
+    end = len(context)
+    for n in LOOKUP_NGRAMS:
+        if end <= n:
+            continue
+        tail = list(context[end - n:])
+        for start in range(end - n - 1, -1, -1):
+            if list(context[start:start + n]) == tail:
+                return list(context[start + n:min(start + n + limit, end)])
+    return []
+
+
+class Decoder:
+    """Greedy/sampled decoding over one model with a reusable static KV cache (see module docstring)."""
+
+    def __init__(self, model: Any, tokenizer: Any, eos_ids: Iterable[int], jump_forward: bool = True,
+                 lookup: int = 0) -> None:
+        self.model, self.tokenizer = model, tokenizer
+        self.eos = {int(e) for e in eos_ids}
+        self.jump_forward = jump_forward
+        self.lookup = lookup  # most prompt-lookup draft tokens per pass (0 = none)
+        self._cache: Any = None
+        self._size = 0
+        self._ids: list[int] = []  # tokens whose KV is valid in cache positions [0, len)
+
+    # ------------------------------------------------------------------------------------------- cache
+    @property
+    def cached_ids(self) -> list[int]:
+        return list(self._ids)
+
+    def reset(self) -> None:
+        """Forget the cached KV (the next call prefills its whole prompt)."""
+        import torch
+
+        with torch.inference_mode():
+            self._truncate(0)
+
+    def _ensure_cache(self, needed: int) -> None:
+        if self._cache is not None and needed <= self._size:
+            return
+        from transformers import StaticCache
+
+        self._size = -(-needed // _CACHE_STEP) * _CACHE_STEP
+        self._cache = StaticCache(config=self.model.config, max_cache_len=self._size)
+        self._ids = []
+
+    def _truncate(self, n: int) -> None:
+        if self._cache is not None:
+            for layer in self._cache.layers:
+                if layer.is_initialized:
+                    layer.cumulative_length.fill_(n)
+        del self._ids[n:]
+
+    def _forward(self, ids: list[int], last_only: bool) -> Any:
+        import torch
+
+        tensor = torch.tensor([ids], dtype=torch.long, device=self.model.device)
+        out = self.model(input_ids=tensor, cache=self._cache, use_cache=True, logits_to_keep=1 if last_only else 0)
+        self._ids.extend(ids)
+        return out.logits[0].float()
+
+    # ------------------------------------------------------------------------------------------ choose
+    @staticmethod
+    def _mask(row: Any, matcher: Any, bitmask: Any) -> None:
+        if matcher is not None and matcher.fill_next_token_bitmask(bitmask):
+            import xgrammar as xgr
+
+            xgr.apply_token_bitmask_inplace(row.view(1, -1), bitmask)
+
+    @staticmethod
+    def _choose(row: Any, sampling: Sampling, draft: int | None) -> int:
+        """The next token from a (masked) logits row; with a draft, the speculative-sampling rule."""
+        import torch
+
+        if sampling.temperature <= 0:
+            return int(row.argmax())
+        probs = torch.softmax(row / sampling.temperature, dim=-1)
+        if sampling.top_p is not None and sampling.top_p < 1.0:
+            ordered, order = probs.sort(descending=True)
+            drop = (ordered.cumsum(-1) - ordered) >= sampling.top_p
+            probs[order[drop]] = 0.0
+            probs /= probs.sum()
+        if draft is not None:
+            kept = float(probs[draft])
+            if float(torch.rand(())) < kept:
+                return draft
+            if kept >= 1.0:
+                return draft
+            probs[draft] = 0.0
+            probs /= probs.sum()
+        return int(torch.multinomial(probs, 1))
+
+    def _propose(self, matcher: Any, context: list[int], limit: int) -> list[int]:
+        if limit <= 0:
+            return []
+        if matcher is not None and self.jump_forward:
+            forced = matcher.find_jump_forward_string()
+            if forced:
+                return list(self.tokenizer.encode(forced, add_special_tokens=False))[:min(limit, MAX_DRAFT)]
+        return lookup_draft(context, min(limit, self.lookup))
+
+    # ---------------------------------------------------------------------------------------- generate
+    def generate(self, prompt: list[int], sampling: Sampling, grammar: Any = None,
+                 stops: Sequence[str] = ()) -> Decoded:
+        """New tokens for ``prompt`` (eos included when produced), guided by a compiled xgrammar grammar."""
+        import torch
+
+        if not prompt:
+            raise ValueError("empty prompt")
+        limit = max(1, int(sampling.max_new_tokens))
+        with torch.inference_mode():
+            self._ensure_cache(len(prompt) + limit + MAX_DRAFT + 2)
+            reused = min(common_prefix(self._ids, prompt), len(prompt) - 1)
+            self._truncate(reused)
+            result = Decoded(tokens=[], finish="length", reused=reused, forwards=1)
+            row = self._forward(prompt[reused:], last_only=True)[-1]
+            self._decode(prompt, row, sampling, grammar, list(stops), result)
+        return result
+
+    def _decode(self, prompt: list[int], row: Any, sampling: Sampling, grammar: Any, stops: list[str],
+                result: Decoded) -> None:
+        matcher = bitmask = None
+        if grammar is not None:
+            import xgrammar as xgr
+
+            matcher = xgr.GrammarMatcher(grammar)
+            bitmask = xgr.allocate_token_bitmask(1, grammar.tokenizer_info.vocab_size)
+        out = result.tokens
+        limit = max(1, int(sampling.max_new_tokens))
+        window = stop_window(stops)
+
+        def accept(token: int) -> bool:
+            """Append ``token``; True when generation is over."""
+            out.append(token)
+            if matcher is not None:
+                matcher.accept_token(token)
+            if token in self.eos or (matcher is not None and matcher.is_terminated()):
+                result.finish = "stop"
+                return True
+            if stops and tail_has_stop(self.tokenizer, out, stops, window):
+                result.finish = "stop"
+                return True
+            return len(out) >= limit
+
+        self._mask(row, matcher, bitmask)
+        choice = self._choose(row, sampling, None)
+        while not accept(choice):
+            drafts = self._propose(matcher, prompt + out, limit - len(out))
+            rows = self._forward([choice] + drafts, last_only=False)
+            result.forwards += 1
+            result.drafted += len(drafts)
+            kept, done = 0, False
+            for i, draft in enumerate(drafts):
+                self._mask(rows[i], matcher, bitmask)
+                choice = self._choose(rows[i], sampling, draft)
+                if choice != draft:
+                    break
+                kept += 1
+                if accept(draft):
+                    done = True
+                    break
+            result.accepted += kept
+            self._truncate(len(self._ids) - (len(drafts) - kept))
+            if done:
+                return
+            if kept == len(drafts):
+                row = rows[len(drafts)]
+                self._mask(row, matcher, bitmask)
+                choice = self._choose(row, sampling, None)

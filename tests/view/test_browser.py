@@ -3,6 +3,8 @@ with its forecasts and images, the lightbox, nothing fetched; screenshots kept a
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,16 @@ from pathlib import Path
 import pytest
 
 from tests.view.browser import CHROMIUM_FLAGS, Browser
+
+def keep(shot: Path) -> Path:
+    """A screenshot stays in the test's tmp dir; with TOOLAGENT_TEST_ARTEFACTS set it is copied there too (CI)."""
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 10_000
+    target = os.environ.get("TOOLAGENT_TEST_ARTEFACTS")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(target) / shot.name)
+    return shot
+
 
 VISIBLE_IDS = ("Array.from(document.querySelectorAll('#task-table tbody tr'))"
                ".filter(r => r.offsetParent !== null).map(r => r.dataset.id)")
@@ -42,8 +54,7 @@ def test_rows_and_outcome_filters_change_the_visible_rows(page: Browser, tmp_pat
     assert visible(page) == []
     page.click("button[data-filter=all]")
     assert len(visible(page)) == 6
-    page.screenshot(tmp_path / "run_page.png")
-    assert (tmp_path / "run_page.png").read_bytes()[:4] == b"\x89PNG"
+    keep(page.screenshot(tmp_path / "run_page.png"))
 
 
 def test_search_level_and_tool_filters(page: Browser) -> None:
@@ -98,7 +109,7 @@ def test_task_timeline_shows_forecasts_divergence_and_images(page: Browser, tmp_
     assert names[0] == "t-l1-image.png" and any(n.startswith("crop-") for n in names) and any(
         n.startswith("draw_box-") for n in names)
     assert all(width > 0 for _, width in sizes)
-    page.screenshot(tmp_path / "task_page.png")
+    keep(page.screenshot(tmp_path / "task_page.png"))
     # a thumbnail opens full size in the lightbox (the crop is 240 px wide, larger than its thumbnail)
     page.click("#task-page img.thumb[alt^='crop-']")
     assert page.js("document.getElementById('lightbox').hidden") is False

@@ -71,21 +71,22 @@ def _is_result_row(row: dict[str, Any]) -> bool:
 
 
 def _feedback_for(folder: Path, rows: list[dict[str, Any]], warnings: list[str]) -> dict[str, list[dict[str, Any]]]:
-    from toolagent.eval.job import safe_name
-
+    """Each task's step records from ``folder/feedback/*.jsonl``, keyed by the records' own task_id (so the file
+    naming rule stays in the eval package, whose import is heavy), or by the file name when a record has none."""
     logs = folder / "feedback"
     steps: dict[str, list[dict[str, Any]]] = {}
     if not logs.is_dir():
         return steps
-    for row in rows:
-        task_id = str(row.get("task_id"))
-        log = logs / f"{safe_name(task_id)}.jsonl"
-        if not log.is_file():
-            continue
+    wanted = {str(row.get("task_id")) for row in rows}
+    for log in sorted(logs.glob("*.jsonl")):
         try:
-            steps[task_id] = [r for r in read_jsonl(log, warnings) if _is_step(r)]
+            records = [r for r in read_jsonl(log, warnings) if _is_step(r)]
         except BadInput as exc:  # one unreadable task log must not hide the rest of the run
             warnings.append(str(exc))
+            continue
+        task_id = str(records[0].get("task_id") or log.stem) if records else log.stem
+        if task_id in wanted:
+            steps[task_id] = records
     return steps
 
 

@@ -33,7 +33,7 @@ def _data_uri(image: object, limit: int, quality: int) -> str:
     copy.thumbnail((limit, limit))
     buffer = io.BytesIO()
     if copy.mode in ("RGBA", "LA", "P", "1", "L") or copy.width * copy.height <= 128 * 128:
-        copy.save(buffer, format="PNG", optimize=True)
+        copy.save(buffer, format="PNG", compress_level=6)
         kind = "png"
     else:
         copy.convert("RGB").save(buffer, format="JPEG", quality=quality)

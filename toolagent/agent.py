@@ -42,7 +42,14 @@ def result_from_state(state: dict[str, Any], *, model: str = "", graph: str = "t
         images=list(state.get("images") or []), answer=state.get("answer"), status=state.get("status") or "running",
         error=state.get("error"), steps=[step_record(state, s) for s in state.get("steps") or []],  # type: ignore[arg-type]
         forecasts=[Forecast.model_validate(f) for f in state.get("forecasts") or []], model=model, graph=graph,
-        elapsed_s=float(state.get("elapsed_s") or 0.0))
+        elapsed_s=float(state.get("elapsed_s") or 0.0), **speculation_counts(state))
+
+
+def speculation_counts(state: dict[str, Any]) -> dict[str, Any]:
+    """The RunResult fields of speculative execution (zeros when nothing was prefetched)."""
+    counts = state.get("speculation") or {}
+    return {"speculative_hits": int(counts.get("hits", 0)), "speculative_misses": int(counts.get("misses", 0)),
+            "speculative_wasted_s": float(counts.get("wasted_tool_s", 0.0))}
 
 
 def _inputs(question: str, images: Sequence[str], files: Sequence[str], task_id: str | None,

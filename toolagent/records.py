@@ -170,6 +170,10 @@ class RunResult(BaseModel):
     model: str = ""
     graph: str = "tracer1"
     elapsed_s: float = 0.0
+    #: speculative execution: steps served from a prefetch, prefetches never used, and the tool seconds they took
+    speculative_hits: int = 0
+    speculative_misses: int = 0
+    speculative_wasted_s: float = 0.0
 
     @property
     def answered(self) -> bool:

@@ -41,6 +41,10 @@ class AgentSettings(BaseModel):
     multimodal: bool | None = None
     #: pause before each executed step for a human decision (needs a checkpointer)
     approve: bool = False
+    #: run up to ``speculation_k`` later forecast steps of side-effect-free tools in the background and serve the
+    #: next step from them when the planner confirms it (no-op under ``approve``; evaluations turn it off)
+    speculate: bool = True
+    speculation_k: int = Field(2, ge=0, le=10, description="later forecast steps prefetched per planner turn")
     #: ask the backend for JSON / guided decoding where it has it
     json_mode: bool = True
     base_url: str | None = None

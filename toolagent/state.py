@@ -91,6 +91,8 @@ class AgentState(TypedDict, total=False):
     status: RunStatus
     error: str | None
     elapsed_s: float
+    #: speculative execution's counts, set when the run ends: {"hits", "misses", "wasted_tool_s"} (None: none ran)
+    speculation: dict[str, Any] | None
 
 
 class AgentOutput(TypedDict, total=False):
@@ -105,3 +107,4 @@ class AgentOutput(TypedDict, total=False):
     steps: list[StepState]
     forecasts: list[dict[str, Any]]
     elapsed_s: float
+    speculation: dict[str, Any] | None

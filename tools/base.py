@@ -146,6 +146,9 @@ class ToolagentTool(BaseTool):
 
     #: Official GTA tool name this tool serves (None when it is not a GTA tool).
     gta_name: ClassVar[str | None] = None
+    #: Calling it changes nothing a later step (or the world) can see: it only reads its inputs and returns a
+    #: result, so the agent may run it speculatively ahead of the planner. Read by ``registry.side_effect_free``.
+    side_effect_free: ClassVar[bool] = False
     #: Wall-clock limit for one call, seconds.
     timeout_s: float = 60.0
     #: Files/folders this tool may read beyond the run's attachments and workspace (``ToolConfig.allow_paths``).

@@ -84,6 +84,7 @@ class CalculatorTool(ToolagentTool):
     )
     args_schema: type[BaseModel] = CalculatorArgs
     gta_name: ClassVar[str | None] = "Calculator"
+    side_effect_free: ClassVar[bool] = True
     timeout_s: float = 10.0
 
     def execute(self, args: BaseModel, ctx: ToolContext) -> ToolOutput:

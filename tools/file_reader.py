@@ -305,6 +305,7 @@ def extract_text(path: Path) -> str:
 
 class ReadFileTool(ToolagentTool):
     name: str = "read_file"
+    side_effect_free = True
     description: str = (
         "Read an attached file as text: pdf, xlsx/xls/csv (tables, every sheet, cell colours), docx (with "
         "tables), pptx (slide by slide), json/jsonld, html (tags stripped), zip (lists and reads members), "

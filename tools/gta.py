@@ -167,7 +167,10 @@ def make_adapter(gta_name: str, target: BaseTool) -> GTAToolAdapter:
     meta = gta_toolmeta()[gta_name]
     _, map_args, map_output = ADAPTERS[gta_name]
     description = meta["description"] + (MATH_OCR_NOTE if gta_name == "MathOCR" else "")
-    cls = type(f"GTA{gta_name}", (GTAToolAdapter,), {"gta_name": gta_name, "__module__": __name__})
+    from toolagent.tools.registry import side_effect_free
+
+    cls = type(f"GTA{gta_name}", (GTAToolAdapter,), {"gta_name": gta_name, "__module__": __name__,
+                                                       "side_effect_free": side_effect_free(target)})
     return cls(name=gta_name, description=description, args_schema=schema_for(meta), target=target,
                map_args=map_args, map_output=map_output, timeout_s=getattr(target, "timeout_s", 60.0))
 

@@ -134,6 +134,7 @@ class ImageQAArgs(BaseModel):
 
 class ImageQATool(ToolagentTool):
     name: str = "image_qa"
+    side_effect_free = True
     description: str = ("Answer a question about an image, or about a region of it (bbox), with a vision-language "
                         "model: describe scenes, read attributes, count objects, locate things.")
     args_schema: type[BaseModel] = ImageQAArgs

@@ -189,6 +189,7 @@ class OCRTool(ToolagentTool):
         "documents, charts' labels; crop_image + ocr reads small regions better.")
     args_schema: type[BaseModel] = OCRArgs
     gta_name = "OCR"
+    side_effect_free = True
     timeout_s: float = 90.0
     backend: str = "tesseract"
     default_lang: str = "eng"

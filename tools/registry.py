@@ -77,6 +77,17 @@ def availability(tool: BaseTool) -> Availability:
     return AVAILABLE
 
 
+def side_effect_free(tool: BaseTool) -> bool:
+    """Whether a call of ``tool`` may run speculatively (ahead of the planner, possibly for nothing): it must
+    only read its inputs. Our tools declare it (``ToolagentTool.side_effect_free``: python, the image editors and
+    the generators do not); any other tool counts as side-effecting unless its metadata marks it
+    (``metadata={"side_effect_free": True}``, or an MCP server's ``readOnlyHint`` annotation)."""
+    if isinstance(tool, ToolagentTool):
+        return tool.side_effect_free
+    metadata = tool.metadata or {}
+    return metadata.get("side_effect_free") is True or metadata.get("readOnlyHint") is True
+
+
 def available_tools(tools: list[BaseTool]) -> list[BaseTool]:
     return [tool for tool in tools if availability(tool).available]
 

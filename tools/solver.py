@@ -409,6 +409,7 @@ def run_isolated(payload: dict[str, Any], timeout_s: float, memory_mb: int = 204
 
 class SolverTool(ToolagentTool):
     name: str = "solver"
+    side_effect_free = True
     description: str = (
         "Symbolic math with sympy: solve equations, systems and inequalities, differentiate, integrate "
         "(indefinite or definite), take limits, simplify/factor/expand. Math notation: 'x**2 - 4 = 0', "

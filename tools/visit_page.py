@@ -84,6 +84,7 @@ class VisitPageArgs(BaseModel):
 
 class VisitPageTool(ToolagentTool):
     name: str = "visit_page"
+    side_effect_free = True
     description: str = (
         "Open a web page (http/https URL, e.g. one returned by web_search) and return its title and main "
         "text. PDFs and plain-text/JSON pages work too. Private and local network addresses are refused.")

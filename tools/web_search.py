@@ -47,6 +47,7 @@ class WebSearchTool(ToolagentTool):
         "open a promising URL with visit_page to read the full page.")
     args_schema: type[BaseModel] = WebSearchArgs
     gta_name = "GoogleSearch"
+    side_effect_free = True
     backend: str = "ddgs"
     ddgs_backend: str = "duckduckgo"
     search_timeout_s: float = 10.0

@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 from tests.eval.fixtures import build_gaia
 from toolagent.cli import app
 from toolagent.eval import progress
-from toolagent.eval.plots import _group_counts
+from toolagent.eval.plots import _group_counts, run_label
 from toolagent.eval.report import tool_calls
 
 runner = CliRunner()
@@ -55,6 +55,7 @@ def test_report_plots_and_tool_error_rates(run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["tool_errors"] == {"calculator": 0, "read_file": 0, "crop_image": 0, "draw_box": 0}
     assert summary["horizon"] == 5 and summary["missing_attachments"] == {}
+    assert run_label(summary) == "GAIA validation · py:tests.view.models:view_model · tracer1"   # in every title
     assert "| crop_image | 1 | 0 | 0.00% |" in (run_dir / "summary.md").read_text()
     rows = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
     assert _group_counts(rows) == {"Level 1": 2, "Level 2": 2, "Level 3": 2}     # the n under each bar

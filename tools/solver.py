@@ -62,7 +62,8 @@ def _globals() -> dict[str, Any]:
     """What sympy's tokenizer needs to know: which names are functions/constants (not new symbols)."""
     import sympy as sp
 
-    from toolagent.tools.safe_expr import SYMBOLIC_NAMES, Func
+    from toolagent.tools.safe_expr import Func
+    from toolagent.tools.safe_funcs import SYMBOLIC_NAMES
 
     names = {name: (value.fn if isinstance(value, Func) else value) for name, value in SYMBOLIC_NAMES.items()}
     # the constructors the tokenizer itself writes (the evaluator accepts them with literal arguments only)

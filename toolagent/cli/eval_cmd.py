@@ -84,19 +84,21 @@ _CORPUS = typer.Option(None, "--corpus", help="Local corpus (folder or .jsonl) f
 _VLM = typer.Option(None, "--vlm", help="Model spec for image QA (a vision-language model).")
 _PYTHON = typer.Option(False, "--enable-python", help="Offer the python tool (subprocess).")
 _VISION = typer.Option(None, "--vision/--text-only", help="Send images to the planner.")
+_SPECULATE = typer.Option(False, "--speculate", help="Prefetch forecast steps of side-effect-free tools "
+                                                     "(off by default: reproducible tool-call sequences).")
 
 
 def _job_args(*, model: str, base_url: str | None, graph: str, horizon: int, max_steps: int, workers: int,
               task_timeout: float, tool_cache: str | None, tool_cache_dir: Path | None, backend: str,
               ray_address: str | None, search: str | None, corpus: Path | None, vlm: str | None,
-              enable_python: bool, vision: bool | None) -> dict[str, Any]:
+              enable_python: bool, vision: bool | None, speculate: bool = False) -> dict[str, Any]:
     """The EvalJob fields both benchmarks share (validated first)."""
     _common(model, graph, horizon, max_steps, workers, tool_cache, backend)
     return {"model": model, "base_url": base_url, "graph": graph, "horizon": horizon, "max_steps": max_steps,
             "workers": workers, "task_timeout": task_timeout, "tool_cache": tool_cache or "off",
             "tool_cache_dir": str(tool_cache_dir.resolve()) if tool_cache_dir else None,
             "tool_options": tool_options(search, corpus, vlm, enable_python, base_url=base_url), "multimodal": vision,
-            "backend": backend, "ray_address": ray_address}
+            "speculate": speculate, "backend": backend, "ray_address": ray_address}
 
 
 @app.command()
@@ -111,12 +113,14 @@ def gaia(
     max_steps: int = _MAX_STEPS, backend: str = _BACKEND, ray_address: str | None = _RAY,
     retry_errors: bool = _RETRY, quiet: bool = _QUIET, search: str | None = _SEARCH, corpus: Path | None = _CORPUS,
     vlm: str | None = _VLM, enable_python: bool = _PYTHON, vision: bool | None = _VISION,
+    speculate: bool = _SPECULATE,
 ) -> None:
     """Run the agent on GAIA; score with the official question_scorer; write a submission file."""
     shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
                        workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
                        tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
-                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision)
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision,
+                       speculate=speculate)
     out = out or Path("runs") / f"gaia-{split}-{graph}-{_slug(model)}"
     _run({"bench": "gaia", "mode": "agent", "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "split": split, "level": level, "limit": limit, **shared}, retry_errors, quiet)
@@ -133,6 +137,7 @@ def gta(
     max_steps: int = _MAX_STEPS, backend: str = _BACKEND, ray_address: str | None = _RAY,
     retry_errors: bool = _RETRY, quiet: bool = _QUIET, search: str | None = _SEARCH, corpus: Path | None = _CORPUS,
     vlm: str | None = _VLM, enable_python: bool = _PYTHON, vision: bool | None = _VISION,
+    speculate: bool = _SPECULATE,
 ) -> None:
     """Run GTA in step-by-step mode (InstAcc/ToolAcc/ArgAcc/SummAcc) or end-to-end (AnsAcc, tool F1)."""
     from toolagent.errors import BadInput
@@ -142,7 +147,8 @@ def gta(
     shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
                        workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
                        tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
-                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision)
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, vision=vision,
+                       speculate=speculate)
     out = out or Path("runs") / f"gta-{mode}-{graph}-{_slug(model)}"
     _run({"bench": "gta", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "limit": limit, **shared}, retry_errors, quiet)
@@ -159,6 +165,7 @@ def synth(
     tool_cache: str | None = _CACHE, tool_cache_dir: Path | None = _CACHE_DIR, horizon: int = _HORIZON,
     max_steps: int = typer.Option(6, "--max-steps", help="Budget of executed tool steps per task."),
     retry_errors: bool = _RETRY, quiet: bool = _QUIET, vision: bool | None = _VISION,
+    speculate: bool = _SPECULATE,
 ) -> None:
     """Run a model on a synthetic suite split with the real tools: first-step tool/argument accuracy, answer
     accuracy, steps and seconds per task, each per task kind."""
@@ -171,7 +178,8 @@ def synth(
     shared = _job_args(model=model, base_url=base_url, graph=graph, horizon=horizon, max_steps=max_steps,
                        workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
                        tool_cache_dir=tool_cache_dir, backend="thread", ray_address=None, search=None,
-                       corpus=None, vlm=None, enable_python=False, vision=vision)
+                       corpus=None, vlm=None, enable_python=False, vision=vision,
+                       speculate=speculate)
     out = out or Path("runs") / f"synth-{split}-{mode}-{graph}-{_slug(model)}"
     _run({"bench": "synth", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "split": split, "limit": limit, **shared}, retry_errors, quiet)

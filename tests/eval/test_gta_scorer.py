@@ -128,3 +128,40 @@ def test_f1_without_gold_calls_is_zero_as_upstream() -> None:
                       "pred_calls": []}])
     assert (m["P_F1"], m["O_F1"], m["L_F1"], m["C_F1"]) == (0.0, 0.0, 0.0, 0.0)
     assert m["ToolAcc"] is None and m["CodeExec"] is None
+
+
+def test_upstream_errors_unknown_tool_unexpected_arguments_bad_json(tmp_path) -> None:  # noqa: ANN001
+    """Each is an upstream 'error': no instruction match, counted in tool_call_error; a value that fails the
+    schema (k="4" for an int) is not."""
+    import json
+
+    from tests.eval.fixtures import build_gta
+    from toolagent.eval.gta_step import GtaStepBench
+    from toolagent.eval.job import EvalJob
+
+    root = build_gta(tmp_path / "gta")
+    bench = GtaStepBench(EvalJob(bench="gta", mode="step", data=str(root), run_dir=str(tmp_path / "run"),
+                                 model="gold"))
+    task = bench.data.samples[5]  # tools: OCR, GoogleSearch; turn 1 is GoogleSearch
+    gold = task.steps[1]
+    tools = {t.name: t for t in bench.tools_for(task)}
+
+    def reply(tool: str, args: object) -> str:
+        return json.dumps({"plan": [{"tool": tool, "args": args}]})
+
+    cases = {
+        "unknown": reply("DrawBox", {"image": "x.jpg", "bbox": "(0, 0, 1, 1)"}),
+        "unexpected": reply("GoogleSearch", {"query": "capital of France", "k": 4, "lang": "en"}),
+        "bad json": '{"plan": [{"tool": "GoogleSearch", "args": {"query": "capital of France", "k": 4}',
+        "value": reply("GoogleSearch", {"query": "capital of France", "k": "four"}),
+        "float": reply("GoogleSearch", {**gold.arguments, "k": float(gold.arguments["k"])}),
+    }
+    turns = {name: bench.score_turn(task, gold, text, tools) for name, text in cases.items()}
+    assert turns["unknown"]["error"] and turns["unexpected"]["error"] and turns["bad json"]["error"]
+    assert not turns["value"]["error"] and turns["value"]["schema_error"]
+    assert turns["float"]["tool_match"] and turns["float"]["arg_match"]  # 4.0 == 4, as upstream
+    rows = [{"task_id": "5", "has_text_answer": False, "n_gold_tool": len(turns), "gold_categories": [],
+             "turns": list(turns.values())}]
+    m = step_metrics(rows)
+    assert m["InstAcc"] == pytest.approx(100 * 2 / 5)  # only "value" and "float" match without error
+    assert (m["tool_call"], m["tool_call_error"]) == (4, 2)  # the bad-JSON reply is no tool call

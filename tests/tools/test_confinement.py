@@ -116,3 +116,19 @@ def test_fifo_and_directories_are_refused_without_blocking(layout: dict[str, Pat
     assert not obs.ok and "not a regular file" in obs.error
     folder = run_tool(reader, {"path": str(layout["ws"])}, ctx)
     assert not folder.ok and "directory" in folder.error
+
+
+def test_paths_typed_on_the_tool_command_line_are_attachments(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from toolagent.cli import app
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("typed by a person")
+    result = CliRunner().invoke(app, ["tool", "read_file", "--args", json.dumps({"path": str(notes)})])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["text"] == "typed by a person"
+    missing = CliRunner().invoke(app, ["tool", "read_file", "--args", "{}", "--allow-path", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "--allow-path not found" in missing.stderr

@@ -74,7 +74,7 @@ def test_gaia_task_failure_becomes_an_error_row(tmp_path: Path) -> None:
     # re-running the finished run does nothing; a different model in the same folder is refused
     assert run_eval(job, progress=False)["tasks"] == 6
     with pytest.raises(BadInput, match="different configuration"):
-        run_eval(job.model_copy(update={"graph": "react"}), progress=False)
+        run_eval(job.model_copy(update={"agent": job.agent.with_(graph="react")}), progress=False)
 
 
 def test_test_split_is_not_scored_but_submitted(tmp_path: Path) -> None:

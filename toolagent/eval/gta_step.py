@@ -74,7 +74,7 @@ class GtaStepBench(GtaBase):
         job = self.job
         return planner_messages(
             question=task.query, images=refs, history=history, observation=observation, tools=tools,
-            horizon=1 if job.graph == "react" else job.horizon, multimodal=bool(job.multimodal),
+            horizon=job.agent.plan_horizon, multimodal=bool(job.multimodal),
             notices=[SUMMARISE] if gold.kind == "answer" else [], graph=job.graph)
 
     def image_refs(self, task: GtaSample) -> list[Any]:

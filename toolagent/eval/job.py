@@ -13,16 +13,26 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field, field_serializer, model_validator
 
 from toolagent.eval.registry import BenchName, Mode
+from toolagent.settings import AgentSettings, Graph
 
 Backend = Literal["thread", "ray"]
 #: config.json keys that must agree for a re-run to resume a run folder.
 RESUME_KEYS = ("bench", "mode", "split", "model", "graph", "horizon", "max_steps")
+#: the AgentSettings fields an EvalJob also accepts flat (older config.json files, keyword construction)
+AGENT_FIELDS = ("model", "base_url", "graph", "horizon", "max_steps", "multimodal", "speculate")
+#: evaluations run without speculative execution unless asked (--speculate): reproducible tool-call sequences
+EVAL_DEFAULTS: dict[str, Any] = {"speculate": False}
 
 
 class EvalJob(BaseModel):
+    """One evaluation: the benchmark, its data and run folder, and ONE AgentSettings for the agent under test.
+
+    The agent's settings may also be given flat (``model=``, ``graph=``, ``horizon=``, ...: what older config.json
+    files hold); they are read back flat too (``job.model``) and written to config.json both nested and flat."""
+
     bench: BenchName
     mode: Mode = "agent"
     data: str
@@ -30,19 +40,62 @@ class EvalJob(BaseModel):
     split: str = "validation"
     level: int | None = None
     limit: int | None = None
-    model: str = "embedded"
-    base_url: str | None = None
-    graph: Literal["tracer1", "react"] = "tracer1"
-    horizon: int = 5
-    max_steps: int = 15
-    workers: int = 1
+    agent: AgentSettings = Field(default_factory=lambda: AgentSettings(**EVAL_DEFAULTS))
+    workers: int = Field(1, ge=1)
     task_timeout: float = 600.0
     tool_cache: Literal["off", "record", "replay"] = "off"
     tool_cache_dir: str | None = None
     tool_options: dict[str, Any] = Field(default_factory=dict)
-    multimodal: bool | None = None
     backend: Backend = "thread"
     ray_address: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_agent_fields(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        flat = {k: data[k] for k in AGENT_FIELDS if k in data}
+        rest = {k: v for k, v in data.items() if k not in AGENT_FIELDS}
+        if isinstance(rest.get("agent"), dict):
+            rest["agent"] = {**EVAL_DEFAULTS, **rest["agent"]}
+        if "agent" in rest:  # a config.json written with both forms: the nested one wins
+            return rest
+        given = {k: v for k, v in flat.items() if v is not None}
+        return {**rest, "agent": AgentSettings(**{**EVAL_DEFAULTS, **given})} if flat else rest
+
+    @field_serializer("agent")
+    def _agent_json(self, agent: AgentSettings) -> dict[str, Any]:
+        # speculate always: its evaluation default is not AgentSettings' default
+        return agent.model_dump(mode="json", exclude={"tool_config"}, exclude_defaults=True) | {
+            "speculate": agent.speculate}
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def model(self) -> str:
+        return self.agent.model_name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def graph(self) -> Graph:
+        return self.agent.graph
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def horizon(self) -> int:
+        return self.agent.horizon
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def max_steps(self) -> int:
+        return self.agent.max_steps
+
+    @property
+    def base_url(self) -> str | None:
+        return self.agent.base_url
+
+    @property
+    def multimodal(self) -> bool | None:
+        return self.agent.multimodal
 
     @property
     def path(self) -> Path:
@@ -87,6 +140,11 @@ def feedback_path(job: EvalJob, task_id: str) -> Path:
     return job.path / "feedback" / f"{safe_name(task_id)}.jsonl"
 
 
+def artifacts_path(job: EvalJob, task_id: str) -> Path:
+    """The task's workspace inside the run folder: the images it produced are kept with the results."""
+    return job.path / "artifacts" / safe_name(task_id)
+
+
 class AgentPool:
     """Compiled agents reused across the tasks of one job, one per (tool set, instructions).
 
@@ -115,14 +173,10 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
     log.unlink(missing_ok=True)  # a task restarted after a kill starts a fresh log
     sink = JSONLFeedbackSink(log)
     model = shared_model(job.model, job.base_url)
-    kwargs: dict[str, Any] = {}
-    if job.multimodal is not None:
-        kwargs["multimodal"] = job.multimodal
 
     def build() -> Any:
-        return build_agent(model, tools, graph=job.graph, horizon=job.horizon, max_steps=job.max_steps,
-                           tool_config=tool_config or job.tool_config(), extra_instructions=extra_instructions,
-                           **kwargs)
+        return build_agent(model, tools, settings=job.agent, tool_config=tool_config or job.tool_config(),
+                           extra_instructions=extra_instructions)
 
     key = (tuple(t.name for t in tools) if tools is not None else None, extra_instructions)
     agent = (pool or AgentPool()).get(key, build)
@@ -130,7 +184,8 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
     # boundary, and the executor writes the timeout row at the deadline even if a model call hangs
     deadline = time.time() + job.task_timeout
     result = invoke_agent(agent, question, images, feedback=sink, task_id=task_id, ground_truth=ground_truth,
-                          files=files, model_name=job.model, graph=job.graph, deadline=deadline)
+                          files=files, model_name=job.model, graph=job.graph, deadline=deadline,
+                          workspace=str(artifacts_path(job, task_id)))
     if result.status == "timeout" or time.time() > deadline:  # an answer that came too late is a timeout too
         raise TaskTimeout(f"timed out after {job.task_timeout:g} s")
     return result

@@ -200,31 +200,29 @@ class SynthStepBench(SynthBench):
     answers = False
 
     def planner(self) -> Any:
-        """The graph's own resolved settings (model, tools, menu, prompt profile), built once per job."""
-        from toolagent.graphs.builder import AgentSettings
+        """The graph's own resolved agent (model, tools, menu, prompt profile), built once per job."""
+        from toolagent.graphs.runtime import Agent
 
         def build() -> Any:
             job = self.job
-            settings = AgentSettings(model=shared_model(job.model, job.base_url), tool_config=self.tool_config(),
-                                     mode=job.graph, horizon=1 if job.graph == "react" else job.horizon,
-                                     max_steps=job.max_steps, multimodal=job.multimodal)
-            settings.resolve()
-            return settings
+            agent = Agent(job.agent.with_(model=shared_model(job.model, job.base_url), tool_config=self.tool_config()))
+            agent.runtime  # resolve once, here
+            return agent
 
         return self.agents.get(("first-turn",), build)
 
     def run_task(self, task: Any) -> dict[str, Any]:
+        from toolagent.graphs.builder import planner_prompt
         from toolagent.images import load_image_ref
-        from toolagent.planner import plan, planner_messages
+        from toolagent.planner import plan
 
         start = time.perf_counter()
-        settings = self.planner()
-        model, tools, _ = settings.resolve()
-        messages = planner_messages(  # the graph's first planner turn: no history, no observation
-            question=task.question, images=[load_image_ref(p) for p in self.images(task)], history=[],
-            observation=None, tools=settings.menu, horizon=settings.horizon, multimodal=bool(settings.multimodal),
-            graph=settings.mode, profile=settings.prompt_profile)
-        outcome = plan(model, messages, tools, settings.max_retries, settings.horizon)
+        agent = self.planner()
+        refs = [load_image_ref(p).model_dump(mode="json") for p in self.images(task)]
+        # the graph's first planner turn: no history, no observation
+        messages = planner_prompt(agent, {"question": task.question, "image_refs": refs}, [], [])
+        runtime, settings = agent.runtime, agent.settings
+        outcome = plan(runtime.planner, messages, runtime.tools, settings.max_retries, settings.plan_horizon)
         first = outcome.forecast.first if outcome.forecast is not None else None
         return {**self.base_row(task), "status": "ok",
                 **self.score_first(task, first.tool if first else None, first.args if first else None),

@@ -141,3 +141,16 @@ def test_checkset_scores_with_eval_synth(tmp_path: Path, monkeypatch: pytest.Mon
     assert (perfect["tasks"], perfect["errors"], perfect["answer_acc"]) == (len(load_suite(CHECKSET)), 0, 100.0)
     assert set(perfect["answer_acc_by_kind"]) == {t.kind for t in load_suite(CHECKSET)}
     assert evaluate(CHECKSET, "heldout", WRONG, tmp_path / "wrong", mode="step")["first_step_tool_acc"] == 0.0
+
+
+def test_step_mode_runs_a_real_transformers_model(tmp_path: Path) -> None:
+    """A tiny random Llama (hf:PATH) through guided decoding: every first step is an offered tool or the answer."""
+    from toolagent.tools.registry import available_tools, build_tools
+    from toolagent.train.datasets import suite_tool_config
+    from toolagent.train.tiny import build_tiny_llama
+
+    model = build_tiny_llama(tmp_path / "tiny", [t.question for t in load_suite(CHECKSET)], vocab_size=300)
+    summary = evaluate(CHECKSET, "heldout", f"hf:{model}", tmp_path / "run", mode="step", limit=1)
+    assert (summary["tasks"], summary["errors"]) == (1, 0) and summary["seconds_per_task"] > 0
+    offered = {t.name for t in available_tools(build_tools(suite_tool_config(CHECKSET)))} | {"answer"}
+    assert all(row["first_tool"] in offered for row in rows(tmp_path / "run")), rows(tmp_path / "run")

@@ -13,33 +13,44 @@ the invocation names its own workspace.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import tempfile
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from langchain_core.messages import BaseMessage
-from langchain_core.runnables import RunnableConfig
+from langchain_core.messages import BaseMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
 from toolagent.errors import BadInput
 from toolagent.feedback import as_hooks
+from toolagent.graphs.chat import (earlier_turns, final_message, is_new_turn, step_messages,
+                                   without_image_data)
+from toolagent.graphs.per_run import RunSettings, Variants
 from toolagent.graphs import speculation
 from toolagent.graphs.runtime import Agent
 from toolagent.images import load_image_ref
 from toolagent.prompts.render import format_observation, history_line, messages_for_log, planner_messages
-from toolagent.prompts.texts import BUDGET_NOTICE, REPEAT_NOTICE
+from toolagent.prompts.texts import BUDGET_NOTICE, EARLIER_NOTICE, REJECTED_NOTICE, REPEAT_NOTICE
 from toolagent.records import (ANSWER_TOOL, TERMINAL, Forecast, ImageRef, Observation, PlannerInput, StepRecord,
                                ToolCall)
 from toolagent.state import AgentInput, AgentOutput, AgentState, CallState, PendingStep, StepState
-from toolagent.tools.base import ToolContext
+from toolagent.tools.base import ToolContext, arun_tool
 
 Update = dict[str, Any]
+
+
+class Node(NamedTuple):
+    """A graph node's implementations: the sync one, and an async one where it awaits something itself."""
+
+    sync: Callable[[AgentState, RunnableConfig], Update]
+    asynchronous: Callable[[AgentState, RunnableConfig], Awaitable[Update]] | None = None
 
 #: per-invocation feedback hooks: ``config={"configurable": {FEEDBACK_KEY: hook_or_hooks}}`` (lets one compiled
 #: graph serve many tasks, each with its own log; callables never enter checkpoint metadata)
@@ -74,8 +85,23 @@ def executed_calls(state: AgentState) -> list[StepState]:
     return [s for s in state.get("steps") or [] if s["executed"]["tool"] != ANSWER_TOOL]
 
 
+_DERIVED: dict[tuple[int, str], tuple[StepState, str]] = {}
+
+
+def _once(step: StepState, what: str, make: Callable[[], str]) -> str:
+    """Text derived from a recorded step (its history line, its call key), computed once: a step never changes
+    once recorded, and every later planner turn needs it again. Keyed by the record's identity; the record is kept
+    alive with the text, so its id is never reused while cached."""
+    cached = _DERIVED.get((id(step), what))
+    if cached is None or cached[0] is not step:
+        if len(_DERIVED) > 8192:
+            _DERIVED.clear()
+        cached = _DERIVED[(id(step), what)] = (step, make())
+    return cached[1]
+
+
 def history_lines(steps: list[StepState]) -> list[str]:
-    return [history_line(i, ToolCall(**s["executed"]), Observation(**s["observation"]))
+    return [_once(s, f"line {i}", lambda: history_line(i, ToolCall(**s["executed"]), Observation(**s["observation"])))
             for i, s in enumerate(steps, start=1)]
 
 
@@ -91,14 +117,19 @@ def _finish(state: AgentState, config: RunnableConfig, **update: Any) -> Update:
     workspace = state.get("workspace")
     if workspace and update.get("status") in TERMINAL and not _configurable(config).get(WORKSPACE_KEY):
         shutil.rmtree(workspace, ignore_errors=True)
+    if update.get("status") in TERMINAL:  # every run ends its chat turn with an AIMessage
+        closing = final_message(state.get("run_id") or "", update.get("answer"), update["status"], update.get("error"))
+        update["messages"] = [*update.get("messages", []), closing]
     return {**update, "pending": None, "elapsed_s": time.time() - state.get("started_at", time.time())}
 
 
 # ----------------------------------------------------------------------------------------------- the prompt
-def _prompt(agent: Agent, state: AgentState, notices: list[str], steps: list[StepState]) -> list[BaseMessage]:
+def planner_prompt(agent: Agent, state: AgentState, notices: list[str], steps: list[StepState]) -> list[BaseMessage]:
     """The planner prompt for the turn that follows ``steps`` (the executed tool steps so far)."""
     runtime, settings = agent.runtime, agent.settings
     last = Observation(**steps[-1]["observation"]) if steps else None
+    if state.get("earlier"):
+        notices = [EARLIER_NOTICE.format(turns="\n".join(state["earlier"])), *notices]
     return planner_messages(
         question=state["question"], images=image_refs(state, steps), history=history_lines(steps),
         observation=format_observation(last, runtime.profile) if last else None, tools=runtime.menu,
@@ -140,7 +171,7 @@ def _record_step(agent: Agent, state: AgentState, pending: PendingStep, obs: Obs
         step["new_images"] = new_images
     hooks = (*agent.hooks, *as_hooks(_configurable(config).get(FEEDBACK_KEY)))
     if hooks:
-        record = step_record(state, step, _prompt(agent, state, pending["notices"], executed_calls(state)))
+        record = step_record(state, step, planner_prompt(agent, state, pending["notices"], executed_calls(state)))
         for hook in hooks:
             try:
                 hook(record)
@@ -150,37 +181,62 @@ def _record_step(agent: Agent, state: AgentState, pending: PendingStep, obs: Obs
 
 
 # ----------------------------------------------------------------------------------------------- start
+def make_start(variants: Variants) -> Node:
+    def start(state: AgentState, config: RunnableConfig) -> Update:
+        try:
+            variants.for_run(config)  # per-run settings are checked before anything runs
+        except BadInput as exc:
+            return _finish(state, config, status="error", error=str(exc), run_id=uuid.uuid4().hex[:12],
+                           steps=None, forecasts=None)
+        return _start(state, config)
+
+    return Node(start)
+
+
 def _start(state: AgentState, config: RunnableConfig) -> Update:
     run_id = uuid.uuid4().hex[:12]
     reset: Update = {
         "run_id": run_id, "started_at": time.time(), "planner_turns": 0, "forecasts": None, "steps": None,
         "notices": [], "warned": None, "pending": None, "answer": None, "status": "running", "error": None,
-        "elapsed_s": 0.0, "image_refs": [], "messages": None}
+        "elapsed_s": 0.0, "image_refs": [], "earlier": [],
+        "first_step": (config.get("metadata") or {}).get("langgraph_step")}
     own = _configurable(config).get(WORKSPACE_KEY)
     workspace = Path(own) if own else Path(tempfile.mkdtemp(prefix=f"toolagent-{run_id}-"))
     workspace.mkdir(parents=True, exist_ok=True)
     reset["workspace"] = str(workspace)
     try:
-        question, images = _read_input(state, workspace)
+        question, images, turn, chat_images = _read_input(state, workspace)
         refs = [load_image_ref(path).model_dump(mode="json") for path in images]
     except BadInput as exc:
         return _finish({**state, **reset}, config, **{**reset, "status": "error", "error": str(exc)})
-    return {**reset, "question": question, "image_refs": refs, "images": [r["path"] for r in refs]}
+    return {**reset, "question": question, "image_refs": refs, "images": [r["path"] for r in refs],
+            "chat_images": chat_images, "messages": turn, "earlier": earlier_turns(state.get("messages") or [])}
 
 
-def _read_input(state: AgentState, workspace: Path) -> tuple[str, list[str]]:
-    question, images = (state.get("question") or "").strip(), list(state.get("images") or [])
-    if state.get("messages"):  # LangChain chat input: the last human turn's text + image blocks (as files)
+def _read_input(state: AgentState, workspace: Path) -> tuple[str, list[str], list[BaseMessage], list[str]]:
+    """The question, its images, the user turn to add to ``messages`` and the images decoded from that turn.
+
+    A user turn at the end of ``messages`` is this run's question (chat input); else ``question`` is, and it
+    joins the conversation as a HumanMessage. Images decoded from an earlier chat turn (gone with that run's
+    workspace) are not carried over."""
+    question = (state.get("question") or "").strip()
+    decoded_before = set(state.get("chat_images") or [])
+    images = [p for p in state.get("images") or [] if p not in decoded_before]
+    messages = state.get("messages") or []
+    turn: list[BaseMessage] = [HumanMessage(content=question)] if question else []
+    chat_images: list[str] = []
+    if is_new_turn(messages) or (messages and not question):  # chat input: text + image blocks (as files)
         from toolagent.embed.inputs import from_messages
 
-        chat = from_messages(state["messages"], folder=workspace / "inputs")
-        question, images = chat["question"].strip() or question, [*images, *chat["images"]]
+        chat = from_messages(messages, folder=workspace / "inputs")
+        question, chat_images = chat["question"].strip() or question, chat["images"]
+        turn = [m for m in [without_image_data(messages[-1], chat_images)] if m is not None]
     if not question:
         raise BadInput("the question is empty")
     missing = [f for f in state.get("files") or [] if not Path(f).is_file()]
     if missing:
         raise BadInput(f"attached file not found: {missing[0]}")
-    return question, images
+    return question, [*images, *chat_images], turn, chat_images
 
 
 # ----------------------------------------------------------------------------------------------- planner
@@ -219,7 +275,8 @@ def _check_repetition(agent: Agent, state: AgentState, config: RunnableConfig, u
                       call: CallState) -> Update | None:
     """The same call a ``repetition_limit``-th time: one notice to the planner, then the run stops."""
     key = call_key(call["tool"], call["args"])
-    seen = sum(1 for s in executed_calls(state) if call_key(s["executed"]["tool"], s["executed"]["args"]) == key)
+    seen = sum(1 for s in executed_calls(state)
+               if _once(s, "key", lambda: call_key(s["executed"]["tool"], s["executed"]["args"])) == key)
     if seen < agent.settings.repetition_limit - 1:
         return None
     if key in (state.get("warned") or []):
@@ -229,63 +286,108 @@ def _check_repetition(agent: Agent, state: AgentState, config: RunnableConfig, u
             "notices": [REPEAT_NOTICE.format(tool=call["tool"], seen=seen)]}
 
 
-def make_planner(agent: Agent) -> Callable[[AgentState, RunnableConfig], Update]:
+def _check_recursion(state: AgentState, config: RunnableConfig, turn: int) -> Update | None:
+    """Stop cleanly before LangGraph's recursion limit, however the agent is composed (an outer chain passes its
+    own, often smaller, limit down): a planner turn proceeds only while its tool step and the next planner turn
+    still fit."""
+    limit, first = config.get("recursion_limit"), state.get("first_step")
+    step = (config.get("metadata") or {}).get("langgraph_step")
+    if limit is None or first is None or step is None or step + 2 <= first + int(limit):
+        return None
+    return _finish(state, config, status="max_steps", planner_turns=turn,
+                   error=f"no answer before the run's recursion limit of {limit} graph steps "
+                         f"(raise it with config={{'recursion_limit': ...}} for longer runs)")
+
+
+def _before_plan(agent: Agent, state: AgentState, config: RunnableConfig) -> Update | list[BaseMessage]:
+    """The checks before a planner turn (an ending update), else the planner prompt."""
+    turn = state.get("planner_turns", 0) + 1
+    for check in (lambda: _check_deadline(state, config), lambda: _check_turns(agent, state, config, turn),
+                  lambda: _check_recursion(state, config, turn)):
+        if (stop := check()) is not None:
+            return stop
+    return planner_prompt(agent, state, state.get("notices") or [], executed_calls(state))
+
+
+def _planner_model(agent: Agent) -> Any:
+    """The planner's model, kept out of ``stream_mode="messages"`` (its raw forecasts go to the custom stream;
+    the messages stream carries the chat messages the nodes write)."""
+    from langgraph.constants import TAG_NOSTREAM
+
+    return agent.runtime.planner.with_config(tags=[TAG_NOSTREAM])
+
+
+def _after_plan(agent: Agent, state: AgentState, config: RunnableConfig, outcome: Any) -> Update:
+    """What a planner turn's outcome leads to: the answer, a stop, a notice and a re-plan, or a step to run."""
+    turn, notices = state.get("planner_turns", 0) + 1, state.get("notices") or []
+    if outcome.forecast is None:
+        return _finish(state, config, status="planner_error", error=outcome.error, planner_turns=turn)
+    _emit({"type": "forecast", "turn": turn, "forecast": outcome.forecast.model_dump(mode="json")})
+    forecast = outcome.forecast.model_dump(mode="json", exclude_defaults=True)
+    first = outcome.forecast.first
+    call: CallState = {"tool": first.tool, "args": first.args, "instruction": first.instruction}
+    pending: PendingStep = {"turn": turn, "call": call, "planner_latency_s": outcome.latency_s,
+                            "tokens": outcome.tokens, "notices": notices}
+    update: Update = {"forecasts": [forecast], "planner_turns": turn, "notices": []}
+    if first.is_answer:
+        return _answer(agent, state, config, update, pending, str(first.args["text"]))
+    for check in (lambda: _check_budget(agent, state, config, update),
+                  lambda: _check_repetition(agent, state, config, update, call)):
+        if (stop := check()) is not None:
+            return stop
+    speculation.prefetch(agent, state, outcome.forecast, lambda: _tool_context(state))
+    return {**update, "pending": pending}
+
+
+def make_planner(variants: Variants) -> Node:
     def planner(state: AgentState, config: RunnableConfig) -> Update:
         from toolagent.planner import plan
 
-        if (late := _check_deadline(state, config)) is not None:
-            return late
-        turn = state.get("planner_turns", 0) + 1
-        if (capped := _check_turns(agent, state, config, turn)) is not None:
-            return capped
-        runtime, notices = agent.runtime, state.get("notices") or []
-        messages = _prompt(agent, state, notices, executed_calls(state))
-        outcome = plan(runtime.planner, messages, runtime.tools, agent.settings.max_retries,
-                       agent.settings.plan_horizon)
-        if outcome.forecast is None:
-            return _finish(state, config, status="planner_error", error=outcome.error, planner_turns=turn)
-        _emit({"type": "forecast", "turn": turn, "forecast": outcome.forecast.model_dump(mode="json")})
-        forecast = outcome.forecast.model_dump(mode="json", exclude_defaults=True)
-        first = outcome.forecast.first
-        call: CallState = {"tool": first.tool, "args": first.args, "instruction": first.instruction}
-        pending: PendingStep = {"turn": turn, "call": call, "planner_latency_s": outcome.latency_s,
-                                "tokens": outcome.tokens, "notices": notices}
-        update: Update = {"forecasts": [forecast], "planner_turns": turn, "notices": []}
-        if first.is_answer:
-            return _answer(agent, state, config, update, pending, str(first.args["text"]))
-        for check in (lambda: _check_budget(agent, state, config, update),
-                      lambda: _check_repetition(agent, state, config, update, call)):
-            if (stop := check()) is not None:
-                return stop
-        speculation.prefetch(agent, state, outcome.forecast, lambda: tool_context(state))
-        return {**update, "pending": pending}
+        agent = variants.for_run(config)
+        prompt = _before_plan(agent, state, config)
+        if isinstance(prompt, dict):
+            return prompt
+        settings = agent.settings
+        outcome = plan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries,
+                       settings.plan_horizon)
+        return _after_plan(agent, state, config, outcome)
 
-    return planner
+    async def aplanner(state: AgentState, config: RunnableConfig) -> Update:
+        from toolagent.planner import aplan
+
+        agent = variants.for_run(config)
+        prompt = await asyncio.to_thread(_before_plan, agent, state, config)  # resolves the model on first use
+        if isinstance(prompt, dict):
+            return prompt
+        settings = agent.settings
+        outcome = await aplan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries,
+                              settings.plan_horizon)
+        return _after_plan(agent, state, config, outcome)
+
+    return Node(planner, aplanner)
 
 
 # ----------------------------------------------------------------------------------------------- tools
-def _approval(pending: PendingStep, forecast: dict[str, Any]) -> tuple[str, CallState]:
-    """Pause before executing (human in the loop). Resume with Command(resume=...):
-    True/"approve", False/"stop", or {"action": "approve"|"edit"|"stop", "tool": ..., "args": {...}}."""
+def _approval(pending: PendingStep, forecast: dict[str, Any]) -> tuple[str, CallState, str | None]:
+    """Pause before executing (human in the loop); the request and the decisions it accepts are described in
+    ``toolagent.embed.approval``. Returns (action, the call to execute, the reviewer's message)."""
     from langgraph.types import interrupt
 
-    request: dict[str, Any] = {"type": "approve_step", "step": pending["call"], "forecast": forecast}
+    from toolagent.embed.approval import read_decision, request_for
+
+    request = request_for(dict(pending["call"]), forecast)
     while True:  # an unusable decision asks again (with the error) instead of breaking the thread
-        decision = interrupt(request)
-        if decision is True or decision in ("approve", None):
-            return "approve", pending["call"]
-        if decision is False or decision == "stop":
-            return "stop", pending["call"]
-        if isinstance(decision, dict):
-            action = decision.get("action", "edit" if ("tool" in decision or "args" in decision) else "approve")
-            if action == "edit":
-                keys = ("tool", "args", "instruction")
-                edited = {**pending["call"], **{k: decision[k] for k in keys if k in decision}}
-                return "edit", CallState(tool=str(edited["tool"]), args=dict(edited["args"]),
-                                         instruction=str(edited["instruction"]))
-            if action in ("approve", "stop"):
-                return action, pending["call"]
-        request = {**request, "error": f"unknown approval decision: {decision!r}"}
+        try:
+            action, call, message = read_decision(interrupt(request), dict(pending["call"]))
+        except ValueError as exc:
+            request = {**request, "error": str(exc)}
+            continue
+        return action, CallState(tool=call["tool"], args=call["args"], instruction=call["instruction"]), message
+
+
+def _tool_context(state: AgentState) -> ToolContext:
+    return ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
+                       files=list(state.get("files") or []))
 
 
 def _execute(agent: Agent, state: AgentState, call: CallState) -> Observation:
@@ -293,13 +395,18 @@ def _execute(agent: Agent, state: AgentState, call: CallState) -> Observation:
     tool = runtime.tools.get(call["tool"])
     if tool is None:
         return Observation(tool=call["tool"], error=f"unknown tool {call['tool']!r}")
-    return runtime.run_tool(tool, call["args"], tool_context(state))
+    return runtime.run_tool(tool, call["args"], _tool_context(state))
 
 
-def tool_context(state: AgentState) -> ToolContext:
-    """What the run's tools may read (its images and files) and where they write (its workspace)."""
-    return ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
-                       files=list(state.get("files") or []))
+async def _aexecute(agent: Agent, state: AgentState, call: CallState) -> Observation:
+    """Async twin of _execute: async tools (MCP, users' coroutines) are awaited on the run's loop."""
+    from toolagent.tools.base import run_tool
+
+    runtime = await asyncio.to_thread(lambda: agent.runtime)
+    tool = runtime.tools.get(call["tool"])
+    if tool is None or runtime.run_tool is not run_tool:  # unknown, or through the tool cache (sync)
+        return await asyncio.to_thread(_execute, agent, state, call)
+    return await arun_tool(tool, call["args"], _tool_context(state))
 
 
 def _new_image_refs(obs: Observation) -> list[dict[str, Any]]:
@@ -312,43 +419,78 @@ def _new_image_refs(obs: Observation) -> list[dict[str, Any]]:
     return refs
 
 
-def make_tools_node(agent: Agent) -> Callable[[AgentState, RunnableConfig], Update]:
-    def tools(state: AgentState, config: RunnableConfig) -> Update:
-        if (late := _check_deadline(state, config)) is not None:
-            return late
-        pending = state["pending"]
-        assert pending is not None, "the tools node runs only after the planner chose a step"
-        if agent.settings.approve:
-            action, call = _approval(pending, (state.get("forecasts") or [])[pending["turn"] - 1])
-            if action == "stop":
-                return _finish(state, config, status="stopped", error="stopped by the user before executing a step")
-            pending = {**pending, "call": call}
-        served = speculation.take(state, pending["call"], lambda: tool_context(state))
-        obs = served if served is not None else _execute(agent, state, pending["call"])
-        _emit({"type": "observation", "tool": pending["call"]["tool"], "observation": obs.model_dump(mode="json")})
-        step = _record_step(agent, state, pending, obs, config, speculative=served is not None,
-                            new_images=_new_image_refs(obs))
-        update: Update = {"pending": None, "steps": [step]}
-        max_steps = agent.settings.max_steps
-        if len(executed_calls(state)) + 1 >= max_steps:
-            update["notices"] = [BUDGET_NOTICE.format(max_steps=max_steps)]
-        return update
+def _before_tool(agent: Agent, state: AgentState, config: RunnableConfig) -> tuple[Update | None, PendingStep]:
+    """The checks before a tool step (an update that ends the run or skips the step), and the step to run."""
+    pending = state["pending"]
+    assert pending is not None, "the tools node runs only after the planner chose a step"
+    if (late := _check_deadline(state, config)) is not None:
+        return late, pending
+    if agent.settings.approve:
+        action, call, message = _approval(pending, (state.get("forecasts") or [])[pending["turn"] - 1])
+        if action == "stop":
+            return _finish(state, config, status="stopped", error="stopped by the user before executing a step"), \
+                pending
+        if action == "reject":
+            reason = f" (the user said: {message})" if message else ""
+            return {"pending": None, "notices": [REJECTED_NOTICE.format(tool=call["tool"], reason=reason)]}, pending
+        pending = {**pending, "call": call}
+    return None, pending
 
-    return tools
+
+def _after_tool(agent: Agent, state: AgentState, config: RunnableConfig, pending: PendingStep,
+                obs: Observation, speculative: bool = False) -> Update:
+    _emit({"type": "observation", "tool": pending["call"]["tool"], "observation": obs.model_dump(mode="json")})
+    step = _record_step(agent, state, pending, obs, config, speculative=speculative,
+                        new_images=_new_image_refs(obs))
+    update: Update = {"pending": None, "steps": [step], "messages": step_messages(state.get("run_id") or "", step)}
+    max_steps = agent.settings.max_steps
+    if len(executed_calls(state)) + 1 >= max_steps:
+        update["notices"] = [BUDGET_NOTICE.format(max_steps=max_steps)]
+    return update
+
+
+def make_tools_node(variants: Variants) -> Node:
+    def tools(state: AgentState, config: RunnableConfig) -> Update:
+        agent = variants.for_run(config)
+        skip, pending = _before_tool(agent, state, config)
+        if skip is not None:
+            return skip
+        served = speculation.take(state, pending["call"], lambda: _tool_context(state))
+        obs = served if served is not None else _execute(agent, state, pending["call"])
+        return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+
+    async def atools(state: AgentState, config: RunnableConfig) -> Update:
+        agent = variants.for_run(config)
+        skip, pending = _before_tool(agent, state, config)  # interrupt() must run in the node's own context
+        if skip is not None:
+            return skip
+        served = await speculation.atake(state, pending["call"], lambda: _tool_context(state))
+        obs = served if served is not None else await _aexecute(agent, state, pending["call"])
+        return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+
+    return Node(tools, atools)
 
 
 # ----------------------------------------------------------------------------------------------- wiring
-def _routed(node: Callable[[AgentState, RunnableConfig], Update],
-            route: Callable[[Update], str]) -> Callable[[AgentState, RunnableConfig], Any]:
-    """Wrap a node so it returns Command(update, goto): routing without a separate branch runnable per step."""
+def _routed(node: Node, route: Callable[[Update], str], name: str) -> Runnable:
+    """A node that returns Command(update, goto) (routing without a separate branch runnable per step), with a
+    sync and, where the node has one, an async implementation: ``invoke`` and ``ainvoke`` both run natively."""
     from langgraph.types import Command
 
     def routed(state: AgentState, config: RunnableConfig) -> Any:
-        update = node(state, config)
+        update = node.sync(state, config)
         return Command(update=update, goto=route(update))
 
-    routed.__name__ = getattr(node, "__name__", "node")
-    return routed
+    async def arouted(state: AgentState, config: RunnableConfig) -> Any:
+        assert node.asynchronous is not None
+        update = await node.asynchronous(state, config)
+        return Command(update=update, goto=route(update))
+
+    # LangGraph's own wrapper for node functions (what add_node makes of a plain function): no per-call signature
+    # inspection and callback manager as in a RunnableLambda; LangGraph still traces the node itself
+    from langgraph._internal._runnable import RunnableCallable
+
+    return RunnableCallable(routed, arouted if node.asynchronous else None, name=name, trace=False)
 
 
 def _after_planner(update: Update) -> str:
@@ -363,10 +505,12 @@ def _after_other(update: Update) -> str:
 
 def build_graph(agent: Agent, checkpointer: Any = None, name: str | None = None) -> Any:
     """Compile the agent graph (a LangGraph Runnable)."""
-    graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
-    graph.add_node("start", _routed(_start, _after_other), destinations=("planner", END))
-    graph.add_node("planner", _routed(make_planner(agent), _after_planner), destinations=("tools", "planner", END))
-    graph.add_node("tools", _routed(make_tools_node(agent), _after_other), destinations=("planner", END))
+    variants = Variants(agent)
+    graph = StateGraph(AgentState, context_schema=RunSettings, input_schema=AgentInput, output_schema=AgentOutput)
+    graph.add_node("start", _routed(make_start(variants), _after_other, "start"), destinations=("planner", END))
+    graph.add_node("planner", _routed(make_planner(variants), _after_planner, "planner"),
+                   destinations=("tools", "planner", END))
+    graph.add_node("tools", _routed(make_tools_node(variants), _after_other, "tools"), destinations=("planner", END))
     graph.add_edge(START, "start")
     compiled = graph.compile(checkpointer=checkpointer, name=name or agent.settings.graph)
     return compiled.with_config(recursion_limit=agent.settings.recursion_limit)

@@ -5,7 +5,9 @@ The prompt itself is rendered by ``toolagent.prompts`` (re-exported here for cal
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Generator
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
@@ -19,8 +21,9 @@ from toolagent.prompts.texts import REASK
 from toolagent.records import ANSWER_TOOL, Forecast
 
 __all__ = ["Graph", "Mode", "PlanOutcome", "Profile", "ToolMenu", "format_observation", "history_line",
-           "image_block", "messages_for_log", "plan", "planner_messages"]
+           "aplan", "image_block", "messages_for_log", "plan", "planner_messages"]
 
+log = logging.getLogger(__name__)
 Mode = Graph  # the graph kind (tracer1 | react); kept as an alias for older imports
 
 
@@ -60,19 +63,18 @@ def _add_tokens(total: dict[str, int] | None, message: BaseMessage) -> dict[str,
     return total
 
 
-def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
-         max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
-    """One planning turn: call the model; on invalid output re-ask with the error, at most ``max_retries`` times."""
-    outcome = PlanOutcome()
-    start = time.perf_counter()
+def _turn(outcome: PlanOutcome, messages: list[BaseMessage], tools: dict[str, BaseTool], max_retries: int,
+          max_steps_in_plan: int | None) -> Generator[list[BaseMessage], BaseMessage | Exception, None]:
+    """The planning turn's logic without the model call: yields the conversation to send, receives the reply (or
+    the exception the call raised); the sync and async drivers below only make the call."""
     convo = list(messages)
     for attempt in range(max_retries + 1):
         outcome.attempts = attempt + 1
-        try:
-            reply = model.invoke(convo)
-        except Exception as exc:  # the backend failed: end the run with a clear error state
-            outcome.error = f"planner model call failed: {type(exc).__name__}: {str(exc).strip()[:300]}"
-            break
+        reply = yield convo
+        if isinstance(reply, Exception):  # the backend failed: end the run with a clear error state
+            log.debug("planner model call failed", exc_info=reply)
+            outcome.error = f"planner model call failed: {type(reply).__name__}: {str(reply).strip()[:300]}"
+            return
         text = str(reply.text)
         outcome.raw.append(text)
         outcome.tokens = _add_tokens(outcome.tokens, reply)
@@ -86,6 +88,42 @@ def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
             convo = [*convo, AIMessage(content=text), HumanMessage(content=REASK.format(error=exc))]
             continue
         outcome.forecast, outcome.error = forecast, None
-        break
+        return
+
+
+def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
+         max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
+    """One planning turn: call the model; on invalid output re-ask with the error, at most ``max_retries`` times."""
+    outcome, start = PlanOutcome(), time.perf_counter()
+    turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
+    try:
+        convo = next(turn)
+        while True:
+            try:
+                reply: BaseMessage | Exception = model.invoke(convo)
+            except Exception as exc:
+                reply = exc
+            convo = turn.send(reply)
+    except StopIteration:
+        pass
+    outcome.latency_s = time.perf_counter() - start
+    return outcome
+
+
+async def aplan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
+                max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
+    """Async twin of ``plan`` (the model is called with ``ainvoke``)."""
+    outcome, start = PlanOutcome(), time.perf_counter()
+    turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
+    try:
+        convo = next(turn)
+        while True:
+            try:
+                reply: BaseMessage | Exception = await model.ainvoke(convo)
+            except Exception as exc:
+                reply = exc
+            convo = turn.send(reply)
+    except StopIteration:
+        pass
     outcome.latency_s = time.perf_counter() - start
     return outcome

@@ -4,12 +4,19 @@ One record per executed step (``steps``), one entry per planner turn (``forecast
 turn needs (history lines, the latest observation, produced images) is derived from them when the prompt is built.
 The planner prompt itself never enters the state: it goes to the feedback hooks only. LangGraph stores a list
 channel whole at every checkpoint, so what a step keeps here is what a run's checkpoints cost.
+
+``messages`` is the chat view for LangChain front-ends (Agent Chat UI, Studio's chat, ``create_agent`` callers):
+the user turn, an AIMessage tool call and a ToolMessage per executed step (its text capped, the full observation is
+in ``steps``), and the final answer as an AIMessage. It persists across the runs of a thread: a second question
+continues the conversation, the earlier turns become history for the planner.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
 from typing_extensions import NotRequired, TypedDict  # pydantic (Studio schemas) needs it on Python < 3.12
 
 from toolagent.records import RunStatus
@@ -59,7 +66,8 @@ class StepState(TypedDict):
 class AgentInput(TypedDict, total=False):
     question: str
     images: list[str]
-    messages: list[Any]  # LangChain chat input, read once by the start node (question + image blocks)
+    #: LangChain chat input: the last human turn is the question (its image blocks become files)
+    messages: list[AnyMessage]
     files: list[str]
     task_id: str | None
     ground_truth: Any
@@ -69,7 +77,7 @@ class AgentState(TypedDict, total=False):
     # input
     question: str
     images: list[str]
-    messages: list[Any] | None
+    messages: Annotated[list[AnyMessage], add_messages]
     files: list[str]
     task_id: str | None
     ground_truth: Any
@@ -77,7 +85,10 @@ class AgentState(TypedDict, total=False):
     run_id: str
     workspace: str
     image_refs: list[dict[str, Any]]  # the question's images as ImageRefs
+    chat_images: list[str]  # the images decoded from this run's chat turn (inside its workspace)
+    earlier: list[str]  # earlier turns of the conversation on this thread, one line each (planner history)
     started_at: float
+    first_step: int | None  # the LangGraph step the run started at (to stop before the recursion limit)
     planner_turns: int
     # grows over the run
     steps: Annotated[list[StepState], extend]
@@ -106,5 +117,6 @@ class AgentOutput(TypedDict, total=False):
     error: str | None
     steps: list[StepState]
     forecasts: list[dict[str, Any]]
+    messages: list[AnyMessage]
     elapsed_s: float
     speculation: dict[str, Any] | None

@@ -14,6 +14,7 @@ unchanged. On top of that, a ``ToolagentTool``:
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextvars
 import json
@@ -182,7 +183,9 @@ def tool_schema(tool: BaseTool) -> dict[str, Any]:
 def validate_args(tool: BaseTool, args: dict[str, Any]) -> BaseModel | dict[str, Any]:
     """Validate arguments against the tool's schema; raises ToolError with a readable message."""
     schema = tool.args_schema
-    if schema is None or isinstance(schema, dict):
+    if isinstance(schema, dict):  # a JSON schema (MCP tools, tools made from OpenAI-style definitions)
+        return _validate_json(tool.name, schema, args)
+    if schema is None:
         return args
     try:
         return schema.model_validate(args)
@@ -191,6 +194,20 @@ def validate_args(tool: BaseTool, args: dict[str, Any]) -> BaseModel | dict[str,
             f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}" for err in exc.errors()
         )
         raise ToolError(f"invalid arguments for {tool.name}: {problems}") from None
+
+
+def _validate_json(name: str, schema: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    import jsonschema
+
+    try:
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        problems = sorted(validator.iter_errors(args), key=lambda e: list(e.absolute_path))
+    except jsonschema.SchemaError:  # a broken schema is the tool's problem: let the call tell
+        return args
+    if problems:
+        text = "; ".join(f"{'.'.join(str(p) for p in e.absolute_path) or 'args'}: {e.message}" for e in problems[:3])
+        raise ToolError(f"invalid arguments for {name}: {text}")
+    return args
 
 
 def _traced(tool: ToolagentTool, args: dict[str, Any], parsed: BaseModel, ctx: ToolContext) -> ToolOutput:
@@ -222,7 +239,36 @@ def _call(tool: BaseTool, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
         assert isinstance(parsed, BaseModel)
         return _traced(tool, args, parsed, ctx)
     validate_args(tool, args)
-    result = tool.invoke(args)
+    return _as_output(_invoke(tool, args))
+
+
+def _coroutine_only(tool: BaseTool) -> bool:
+    """A tool that only has an async implementation (what ``StructuredTool.from_function(coroutine=...)`` and
+    MCP adapters produce): ``invoke`` would refuse it."""
+    return getattr(tool, "coroutine", None) is not None and getattr(tool, "func", True) is None
+
+
+def _native_async(tool: BaseTool) -> bool:
+    """Whether ``ainvoke`` runs the tool's own coroutine (else it would only wrap the sync code in a thread)."""
+    if isinstance(tool, ToolagentTool):
+        return False
+    return getattr(tool, "coroutine", None) is not None or type(tool)._arun is not BaseTool._arun
+
+
+def _invoke(tool: BaseTool, args: dict[str, Any]) -> Any:
+    """``tool.invoke``; a coroutine-only tool runs on an event loop of its own (in this thread when none runs
+    here, else in a helper thread)."""
+    if not _coroutine_only(tool):
+        return tool.invoke(args)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(tool.ainvoke(args))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(contextvars.copy_context().run, asyncio.run, tool.ainvoke(args)).result()
+
+
+def _as_output(result: Any) -> ToolOutput:
     if isinstance(result, ToolOutput):
         return result
     if isinstance(result, str):
@@ -247,14 +293,42 @@ def run_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext, timeout_s: 
                 pool.shutdown(wait=False, cancel_futures=True)
         else:
             output = _call(tool, args, ctx)
-    except concurrent.futures.TimeoutError:
-        return Observation(tool=tool.name, error=f"{tool.name} timed out after {limit:g} s",
-                           latency_s=time.perf_counter() - start)
-    except (ToolError, ToolagentError) as exc:
-        return Observation(tool=tool.name, error=str(exc), latency_s=time.perf_counter() - start)
     except Exception as exc:  # a tool failure is an observation, not a crash
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return Observation(tool=tool.name, error=f"{tool.name} failed: {type(exc).__name__}: {message}"[:500],
-                           latency_s=time.perf_counter() - start)
+        return _failed(tool, exc, limit, start)
+    return Observation(tool=tool.name, text=output.text, images=output.images, data=output.data,
+                       latency_s=time.perf_counter() - start)
+
+
+def _failed(tool: BaseTool, exc: Exception, limit: float | None, start: float) -> Observation:
+    """A failed call as the Observation the planner reads (one rule for the sync and the async path)."""
+    latency = time.perf_counter() - start
+    if isinstance(exc, (concurrent.futures.TimeoutError, asyncio.TimeoutError)):
+        after = f" after {limit:g} s" if limit else ""
+        return Observation(tool=tool.name, error=f"{tool.name} timed out{after}", latency_s=latency)
+    if isinstance(exc, (ToolError, ToolagentError)):
+        return Observation(tool=tool.name, error=str(exc), latency_s=latency)
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return Observation(tool=tool.name, error=f"{tool.name} failed: {type(exc).__name__}: {message}"[:500],
+                       latency_s=latency)
+
+
+async def arun_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext,
+                    timeout_s: float | None = None) -> Observation:
+    """Async twin of ``run_tool``: the same validation, time limit and failures-as-observations. A tool with its
+    own coroutine (users' async tools, MCP tools) is awaited on the caller's loop; our sync tools run in a
+    worker thread."""
+    if not _native_async(tool):
+        return await asyncio.to_thread(run_tool, tool, args, ctx, timeout_s)
+    limit = timeout_s if timeout_s is not None else getattr(tool, "timeout_s", None)
+    start = time.perf_counter()
+
+    async def call() -> ToolOutput:
+        validate_args(tool, args)
+        return _as_output(await tool.ainvoke(args))
+
+    try:
+        output = await asyncio.wait_for(call(), limit) if limit else await call()
+    except Exception as exc:  # a tool failure is an observation, not a crash
+        return _failed(tool, exc, limit, start)
     return Observation(tool=tool.name, text=output.text, images=output.images, data=output.data,
                        latency_s=time.perf_counter() - start)

@@ -106,14 +106,16 @@ def test_bad_chat_input_ends_the_run_with_a_one_line_error(messages: list, fragm
     assert "\n" not in state["error"] and state["steps"] == []
 
 
-def test_chat_input_on_a_checkpointed_thread_is_read_once() -> None:
+def test_chat_input_on_a_checkpointed_thread_is_read_once(tag: Path) -> None:
     agent = create_tracer1_agent(arithmetic_model(), ["calculator"], checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "chat"}}
-    first = agent.invoke({"messages": [("user", "What is 6 * 7?")]}, config)
-    assert first["answer"] == "42"
-    assert agent.get_state(config).values.get("messages") is None  # the base64 payload does not linger
-    second = agent.invoke({"question": "What is 2 + 3?"}, config)
-    assert second["answer"] == "5" and second["question"] == "What is 2 + 3?"
+    first = agent.invoke({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What is 6 * 7?"}, image_block(tag)]}]}, config)
+    assert first["answer"] == "42" and len(first["images"]) == 1
+    kept = agent.get_state(config).values["messages"]
+    assert "base64" not in str(kept) and "[image: image_0.png]" in str(kept[0].content)  # no payload lingers
+    second = agent.invoke({"question": "What is 2 + 3?"}, config)  # the decoded image went with run 1's workspace
+    assert second["answer"] == "5" and second["question"] == "What is 2 + 3?" and second["images"] == []
 
 
 def test_lcel_inputs_are_adapted_to_the_graph_input() -> None:

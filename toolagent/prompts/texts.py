@@ -24,3 +24,8 @@ EXAMPLES: tuple[tuple[str, bool, str, str, dict[str, Any], str], ...] = (
     ("calculator", False, "This needs exact arithmetic, so I use the calculator.",
      "Compute the product, then report it.", {"expression": "12 * 7"}, "multiply 12 by 7"),
 )
+#: a planner notice on a thread that continues a conversation: the earlier turns, one line each
+EARLIER_NOTICE = "Earlier in this conversation (the question may refer to it):\n{turns}"
+#: a planner notice after a person rejected the proposed step (approval): it did not run
+REJECTED_NOTICE = ("The user rejected the step {tool} with these arguments, so it did not run{reason}. Do not propose "
+                   "it again; choose another step or answer.")

@@ -118,3 +118,8 @@ def test_e2e_mode_real_tools_metrics_by_hand(tmp_path: Path) -> None:
     assert summary["tool_usage"]["OCR"] == 2
     steps = [json.loads(x) for x in (job.path / "feedback" / "0.jsonl").read_text().splitlines()]
     assert [s["executed"]["tool"] for s in steps] == ["OCR", "Calculator", "answer"]
+    # produced images the run reports (DrawBox, Plot) are kept in the run folder; run workspaces are not
+    for task_id in ("3", "4"):
+        drawn = json.loads((job.path / "feedback" / f"{task_id}.jsonl").read_text().splitlines()[0])
+        produced = [Path(p) for p in drawn["observation"]["images"]]
+        assert produced and all(p.is_file() and p.is_relative_to(job.path) for p in produced), produced

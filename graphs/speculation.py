@@ -202,7 +202,7 @@ def prefetch(agent: Agent, state: AgentState, forecast: Forecast, context: Conte
     with _RUNS_LOCK:
         speculator = _RUNS.get(run_id)
     runtime, settings = agent.runtime, agent.settings
-    room = min(settings.speculation_k, settings.max_steps - len(executed_calls(state)) - 1)  # the steps the budget still allows
+    room = min(settings.speculation_k, settings.max_steps - len(executed_calls(state)) - 1)  # what the budget allows
     chosen: list[tuple[BaseTool, dict[str, Any]]] = []
     for step in forecast.plan[1:]:
         if step.is_answer or len(chosen) >= room:

@@ -226,3 +226,19 @@ def test_a_checkpointed_run_resumes_after_a_crash(tmp_path: Path) -> None:
     assert len(result.forecasts) == 3  # the first forecast came from the checkpoint
     assert tools.calls["lookup:b"] == 1  # served from the prefetch, or executed: never both
     assert not speculation_threads()
+
+
+def test_the_async_graph_serves_prefetches_and_leaves_nothing_running() -> None:
+    import asyncio
+
+    from toolagent.agent import arun_agent
+
+    async def main() -> tuple[RunResult, set[asyncio.Task[Any]]]:
+        result = await arun_agent("collect the values", model=planner(RIGHT), tools=tools.all)
+        return result, asyncio.all_tasks() - {asyncio.current_task()}
+
+    tools = Tools()
+    result, left = asyncio.run(main())
+    assert result.answer == "v-a | v-b | v-c" and [s.speculative for s in result.steps] == [False, True, True, False]
+    assert tools.calls == {"lookup:a": 1, "lookup:b": 1, "lookup:c": 1}
+    assert not left and not speculation_threads()

@@ -292,7 +292,7 @@ def _check_recursion(state: AgentState, config: RunnableConfig, turn: int) -> Up
     still fit."""
     limit, first = config.get("recursion_limit"), state.get("first_step")
     step = (config.get("metadata") or {}).get("langgraph_step")
-    if limit is None or first is None or step is None or step + 2 <= first + int(limit):
+    if limit is None or first is None or step is None or step + 3 < first + int(limit):
         return None
     return _finish(state, config, status="max_steps", planner_turns=turn,
                    error=f"no answer before the run's recursion limit of {limit} graph steps "

@@ -15,7 +15,6 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda
-from langgraph.errors import GraphRecursionError
 
 from tests.core.wire import answer_step, reply, step
 from tests.embed.helpers import arithmetic_model, latest_output, user_text
@@ -146,8 +145,12 @@ def _counting_policy(messages: Sequence[BaseMessage]) -> str:
 def test_a_long_run_keeps_the_agent_recursion_limit_inside_chains() -> None:
     long_agent = create_tracer1_agent(ScriptedChatModel(policy=_counting_policy), ["calculator"], max_steps=15)
     assert long_agent.invoke({"question": "count to 14"})["answer"] == "14"  # the agent's own limit (110)
-    with pytest.raises(GraphRecursionError):  # a bare chain passes LangChain's default limit of 25 down
-        (agent_input | long_agent | extract_answer).invoke("count to 14")
+    # a bare chain passes LangChain's default limit of 25 down: the run stops cleanly before it, never raising
+    state = (RunnableLambda(lambda q: q) | agent_input | long_agent).invoke("count to 14")
+    assert state["status"] == "max_steps" and "recursion limit of 25" in state["error"] and len(state["steps"]) == 11
+    assert (agent_input | long_agent | extract_answer).invoke("count to 14").startswith("no answer (max_steps)")
+    for limit in range(3, 12):  # whatever the limit, a status instead of GraphRecursionError
+        assert long_agent.invoke({"question": "count to 14"}, {"recursion_limit": limit})["status"] == "max_steps"
     assert answer_chain(long_agent).invoke("count to 14") == "14"
     assert as_tool(long_agent).invoke({"question": "count to 14"}) == "14"
     outer = create_agent(ToolCallingFake(question="count to 14", tool_name="tracer1"), [as_tool(long_agent)])

@@ -6,6 +6,7 @@ defaults come from AgentSettings itself, so a setting users may set from the CLI
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable
@@ -33,18 +34,26 @@ AGENT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "horizon": (int, typer.Option(_default("horizon"), "--horizon", "-T", help="Forecast horizon T (1-10).")),
     "max_steps": (int, typer.Option(_default("max_steps"), "--max-steps", help="Budget of executed tool steps.")),
     "multimodal": (bool | None, typer.Option(None, "--vision/--text-only", help="Send images to the planner.")),
+    "speculate": (bool, typer.Option(_default("speculate"), "--speculate/--no-speculate",
+                                     help="Prefetch later forecast steps of side-effect-free tools.")),
     "prompt_profile": (str, typer.Option(_default("prompt_profile"), "--prompt",
                                          help="Planner prompt: auto, full or compact (one line per tool).")),
 }
 
 
-def agent_options(func: F) -> F:
+def agent_options(func: F | None = None, /, **defaults: Any) -> Any:
     """Give a command the agent options; it receives them as one validated ``settings`` keyword argument
-    (``tool_config`` is left to the command, which builds it from its tool flags)."""
+    (``tool_config`` is left to the command, which builds it from its tool flags). ``@agent_options(max_steps=6)``
+    changes a default for one command."""
+    if func is None:
+        return lambda f: agent_options(f, **defaults)
     signature = inspect.signature(func)
     params = [p for p in signature.parameters.values() if p.name != "settings"]
-    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
-               for name, (annotation, option) in AGENT_OPTIONS.items()]
+    for name, (annotation, option) in AGENT_OPTIONS.items():
+        if name in defaults:
+            option = copy.copy(option)
+            option.default = defaults[name]
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation))
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,4 +65,4 @@ def agent_options(func: F) -> F:
         return func(*args, settings=settings, **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,9 @@ def ask(
 
     agent = build_agent(settings=settings, feedback=hooks)
     inputs = {"question": question, "images": images, "files": [str(f.resolve()) for f in file]}
-    config = run_config(workspace=str(workspace.resolve()) if workspace else None)
+    # the HTML page embeds produced images, so a run that writes one keeps its workspace until the page is written
+    scratch = tempfile.mkdtemp(prefix="toolagent-ask-") if html and not workspace else None
+    config = run_config(workspace=str(workspace.resolve()) if workspace else scratch)
     console = Console(stderr=as_json)
     if as_json:
         state = agent.invoke(inputs, config)
@@ -89,7 +93,11 @@ def ask(
     if html:
         from toolagent.view import write_result_html
 
-        sys.stderr.write(f"run page: {write_result_html(result, html)}\n")
+        try:
+            sys.stderr.write(f"run page: {write_result_html(result, html)}\n")
+        finally:
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif not result.answered:

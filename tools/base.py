@@ -33,7 +33,9 @@ from toolagent.records import Observation
 
 class Availability(BaseModel):
     available: bool
-    reason: str = ""
+    reason: str = ""  # why not (unavailable), or what was not checked (available)
+
+NOT_CHECKED_NETWORK = "needs the network, which is not checked here (a call reports it when it fails)"
 
 
 AVAILABLE = Availability(available=True)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from toolagent.tools.base import ToolagentTool, ToolContext, ToolError, ToolOutput
+from toolagent.tools.base import (NOT_CHECKED_NETWORK, Availability, ToolagentTool, ToolContext, ToolError,
+                                  ToolOutput)
 from toolagent.tools.config import ToolConfig
 from toolagent.tools.net_guard import vet_url
 
@@ -93,6 +94,9 @@ class VisitPageTool(ToolagentTool):
     fetch_timeout_s: float = 20.0
     max_bytes: int = 2_000_000
     allow_private: bool = False
+
+    def availability(self) -> Availability:
+        return Availability(available=True, reason=NOT_CHECKED_NETWORK)
 
     def execute(self, args: VisitPageArgs, ctx: ToolContext) -> ToolOutput:  # type: ignore[override]  # noqa: ARG002
         page = self._fetch(args.url.strip())

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from toolagent.errors import ConfigError
-from toolagent.tools.base import Availability, ToolagentTool, ToolContext, ToolError, ToolOutput
+from toolagent.tools.base import NOT_CHECKED_NETWORK, Availability, ToolagentTool, ToolContext, ToolError, ToolOutput
 from toolagent.tools.config import ToolConfig
 
 
@@ -69,7 +69,7 @@ class WebSearchTool(ToolagentTool):
         problem = _ddgs_backend_problem(self.ddgs_backend)
         if problem:
             return Availability(available=False, reason=problem)
-        return Availability(available=True)  # the network itself is checked when a search runs
+        return Availability(available=True, reason=NOT_CHECKED_NETWORK)  # checked when a search runs
 
     def execute(self, args: WebSearchArgs, ctx: ToolContext) -> ToolOutput:  # type: ignore[override]  # noqa: ARG002
         status = self.availability()

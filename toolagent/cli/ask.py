@@ -11,7 +11,8 @@ from typing import Any
 import typer
 
 from toolagent.cli.agent_options import agent_options
-from toolagent.cli.common import EXIT_ANSWERED, EXIT_NO_ANSWER, fail, one_line_errors, tool_config
+from toolagent.cli.common import (EXIT_ANSWERED, EXIT_NO_ANSWER, MCP_OPTION, fail, mcp_tools, one_line_errors,
+                                  tool_config)
 from toolagent.settings import AgentSettings
 
 
@@ -26,6 +27,60 @@ def _prepare_model(settings: AgentSettings, quiet: bool) -> Any:
     model = resolve_model(settings.model, base_url=settings.base_url)
     check_reachable(model)
     return model
+
+
+def _run(agent: Any, inputs: Any, config: dict[str, Any], console: Any, as_json: bool) -> dict[str, Any]:
+    """Run (or resume) the agent, showing each forecast, call and observation unless printing JSON."""
+    if as_json:
+        return agent.invoke(inputs, config)
+    from toolagent.cli.render import LiveView
+
+    view, state = LiveView(console), {}
+    with console.status("[dim]working (the planner forecasts, then the first step runs)…[/dim]"):
+        for mode, chunk in agent.stream(inputs, config, stream_mode=["custom", "values"]):
+            if mode == "custom":
+                view(chunk)
+            else:
+                state = chunk
+    return state
+
+
+def _ask_line(prompt: str) -> str | None:
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return line.strip() if line else None  # None: end of input
+
+
+def _review(agent: Any, config: dict[str, Any], console: Any) -> Any:
+    """The person's decision on the step the run is paused at (None when it is not paused), read from stdin;
+    end of input stops the run."""
+    import json
+
+    from toolagent.embed.approval import approve, edit, pending_approval, reject, stop
+
+    request = pending_approval(agent, config)
+    if request is None:
+        return None
+    step = request["step"]
+    console.print(f"[bold]next step:[/bold] {step['tool']}({json.dumps(step['args'], ensure_ascii=False)})"
+                  f"  [dim]{step.get('instruction') or ''}[/dim]")
+    while True:
+        choice = _ask_line("approve [a], edit the arguments [e], reject [r], stop [s]? ")
+        if choice is None or choice[:1].lower() == "s":
+            return stop()
+        if choice[:1].lower() in ("a", "y"):
+            return approve()
+        if choice[:1].lower() == "r":
+            return reject(_ask_line("why (optional)? ") or None)
+        if choice[:1].lower() == "e":
+            try:
+                args = json.loads(_ask_line("arguments as a JSON object: ") or "null")
+            except json.JSONDecodeError as exc:
+                args = exc.msg
+            if isinstance(args, dict):
+                return edit(args=args)
+            console.print(f"[red]not a JSON object ({args})[/red]")
 
 
 @one_line_errors
@@ -44,6 +99,8 @@ def ask(
     tool_cache: str | None = typer.Option(None, "--tool-cache", help="record or replay tool calls."),
     allow_path: list[Path] = typer.Option([], "--allow-path", help="A file or folder tools may also read."),
     workspace: Path | None = typer.Option(None, "--workspace", help="Keep produced files (images) in this folder."),
+    mcp: Path | None = MCP_OPTION,
+    approve: bool = typer.Option(False, "--approve", help="Ask before each tool step: approve, edit, reject, stop."),
     *,
     settings: AgentSettings,
 ) -> None:
@@ -71,24 +128,26 @@ def ask(
 
     from toolagent.agent import build_agent, result_from_state, run_config
 
-    agent = build_agent(settings=settings, feedback=hooks)
     inputs = {"question": question, "images": images, "files": [str(f.resolve()) for f in file]}
     # the HTML page embeds produced images, so a run that writes one keeps its workspace until the page is written
     scratch = tempfile.mkdtemp(prefix="toolagent-ask-") if html and not workspace else None
-    config = run_config(workspace=str(workspace.resolve()) if workspace else scratch)
     console = Console(stderr=as_json)
-    if as_json:
-        state = agent.invoke(inputs, config)
-    else:
-        from toolagent.cli.render import LiveView
+    servers, tools = mcp_tools(mcp, config)
+    try:  # MCP servers always shut down, Ctrl-C included
+        checkpointer = None
+        if approve:  # the run pauses before each step: it needs a checkpointer to resume
+            from langgraph.checkpoint.memory import InMemorySaver
 
-        view, state = LiveView(console), {}
-        with console.status("[dim]working (the planner forecasts, then the first step runs)…[/dim]"):
-            for mode, chunk in agent.stream(inputs, config, stream_mode=["custom", "values"]):
-                if mode == "custom":
-                    view(chunk)
-                else:
-                    state = chunk
+            settings, checkpointer = settings.with_(approve=True), InMemorySaver()
+        agent = build_agent(settings=settings, feedback=hooks, tools=tools, checkpointer=checkpointer)
+        config = run_config(thread_id="ask" if approve else None,
+                            workspace=str(workspace.resolve()) if workspace else scratch)
+        state = _run(agent, inputs, config, console, as_json)
+        while approve and (decision := _review(agent, config, console)) is not None:
+            state = _run(agent, decision, config, console, as_json)
+    finally:
+        if servers is not None:
+            servers.close()
     result = result_from_state(state, model=model_spec, graph=settings.graph)
     if html:
         from toolagent.view import write_result_html

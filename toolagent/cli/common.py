@@ -93,3 +93,21 @@ def tool_config(**flags: Any) -> Any:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise BadInput(f"bad tool option {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+
+
+#: ``--mcp CONFIG``: MCP servers whose tools join the frozen tools (ask, eval, tools)
+MCP_OPTION: Any = typer.Option(None, "--mcp", help="MCP servers as tools: a JSON file in the mcpServers format "
+                                                   "(stdio command/args/env or a streamable-HTTP url).")
+
+
+def mcp_tools(mcp: Path | None, config: Any) -> tuple[Any, list[Any] | None]:
+    """Start the MCP servers of ``--mcp`` (None: none) and return them with the tool list for the agent: the
+    available frozen tools built from ``config`` plus the servers' tools. Close the servers when done."""
+    if mcp is None:
+        return None, None
+    from toolagent.tools.mcp import MCPServers
+    from toolagent.tools.registry import available_tools, build_tools
+
+    frozen = available_tools(build_tools(config))
+    servers = MCPServers(mcp, reserved={t.name for t in frozen}).start()
+    return servers, [*frozen, *servers.tools]

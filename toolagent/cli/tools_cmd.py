@@ -9,7 +9,9 @@ from typing import Any
 
 import typer
 
-from toolagent.cli.common import fail, one_line_errors, tool_config
+from toolagent.cli.common import MCP_OPTION, fail, mcp_tools, one_line_errors, tool_config
+
+DESCRIPTION_CHARS = 90
 
 
 def _all_tools(config: Any) -> dict[str, Any]:
@@ -39,17 +41,25 @@ def tools(
     enable_python: bool = typer.Option(False, "--enable-python", help="Enable the python tool."),
     search: str | None = typer.Option(None, "--search", help="web_search backend: ddgs, local or none."),
     corpus: Path | None = typer.Option(None, "--corpus", help="Local corpus for web_search."),
+    mcp: Path | None = MCP_OPTION,
 ) -> None:
-    """List every tool with whether it is available here, and why not."""
+    """List every tool with whether it is available here, and why not (or what could not be checked)."""
     from toolagent.tools.registry import availability, build_tools, gta_tools
 
     config = tool_config(search=search, corpus=corpus, vlm=vlm, enable_python=enable_python)
     listed = gta_tools(config) if gta else build_tools(config)
+    servers, _ = mcp_tools(mcp, config)
+    try:
+        listed = [*listed, *(servers.tools if servers is not None else [])]
+    finally:
+        if servers is not None:
+            servers.close()
     rows = []
     for item in listed:
         status = availability(item)
         rows.append({"name": item.name, "available": status.available, "reason": status.reason,
-                     "description": " ".join((item.description or "").split())})
+                     "description": " ".join((item.description or "").split()),
+                     "mcp_server": (item.metadata or {}).get("mcp_server")})
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
@@ -58,9 +68,23 @@ def tools(
 
     table = Table("tool", "available", "why not / description")
     for row in rows:
-        table.add_row(row["name"], "[green]yes[/green]" if row["available"] else "[red]no[/red]",
-                      row["reason"] if not row["available"] else row["description"][:90])
+        if not row["available"]:
+            table.add_row(row["name"], "[red]no[/red]", row["reason"])
+            continue
+        text = _shortened(row["description"], DESCRIPTION_CHARS)
+        if row["mcp_server"]:
+            text = f"[dim](MCP {row['mcp_server']})[/dim] {text}"
+        mark = "[yellow]yes*[/yellow]" if row["reason"] else "[green]yes[/green]"
+        table.add_row(row["name"], mark, f"{text}\n[yellow]* {row['reason']}[/yellow]" if row["reason"] else text)
     Console().print(table)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters (with … when cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:.-(")
+    return f"{cut or text[:limit - 1]}…"
 
 
 @one_line_errors

@@ -13,7 +13,6 @@ Output: the RunResult fields (``run_id``, ``answer``, ``status``, ``error``, ``s
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,13 +26,6 @@ from toolagent.records import RunResult
 from toolagent.settings import AgentSettings, Graph, settings_from
 
 ToolLike = BaseTool | Callable[..., Any] | str
-
-
-def _blocking(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def run(*args: Any, **kwargs: Any) -> Any:
-        return asyncio.run(fn(*args, **kwargs))
-
-    return run
 
 
 def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
@@ -51,10 +43,8 @@ def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
             names.append(item)
         elif callable(item):
             description = inspect.getdoc(item) or f"{getattr(item, '__name__', 'tool')} (no description)"
-            if inspect.iscoroutinefunction(item):
-                converted = StructuredTool.from_function(coroutine=item, description=description)
-                converted.func = _blocking(item)  # the tools node is sync (LangGraph runs it in a worker thread)
-                out.append(converted)
+            if inspect.iscoroutinefunction(item):  # awaited under ainvoke, on a loop of its own under invoke
+                out.append(StructuredTool.from_function(coroutine=item, description=description))
             else:
                 out.append(StructuredTool.from_function(item, description=description))
         else:
@@ -76,21 +66,28 @@ def coerce_tools(tools: Iterable[ToolLike] | None) -> list[BaseTool] | None:
 
 def _create(graph: Graph, model: BaseChatModel | str | None, tools: Iterable[ToolLike] | None,
             settings: AgentSettings | None, checkpointer: Any, feedback: FeedbackHook | Iterable[FeedbackHook] | None,
-            name: str | None, overrides: dict[str, Any]) -> Any:
+            name: str | None, overrides: dict[str, Any], mcp: Any = None) -> Any:
     from toolagent.agent import build_agent
 
     settings = settings_from(settings, model=model, graph=graph, **overrides)
     if settings.approve and checkpointer is None:
         raise BadInput("approve=True pauses the run with an interrupt, which needs a checkpointer "
                        "(e.g. langgraph.checkpoint.memory.InMemorySaver())")
-    return build_agent(tools=coerce_tools(tools), settings=settings, checkpointer=checkpointer, feedback=feedback,
-                       name=name)
+    chosen = coerce_tools(tools)
+    if mcp is not None:
+        from toolagent.tools.mcp import start_servers
+        from toolagent.tools.registry import available_tools, build_tools
+
+        chosen = chosen if chosen is not None else available_tools(build_tools(settings.tool_config))
+        servers = start_servers(mcp, reserved={t.name for t in chosen})
+        chosen = [*chosen, *(servers.tools if servers is not None else [])]
+    return build_agent(tools=chosen, settings=settings, checkpointer=checkpointer, feedback=feedback, name=name)
 
 
 def create_tracer1_agent(model: BaseChatModel | str | None = None, tools: Iterable[ToolLike] | None = None, *,
                          settings: AgentSettings | None = None, checkpointer: Any = None,
                          feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, name: str | None = None,
-                         **overrides: Any) -> Any:
+                         mcp: Any = None, **overrides: Any) -> Any:
     """The anticipatory (TraceR1) agent as a compiled LangGraph graph.
 
     ``model``: a BaseChatModel or a spec string (embedded, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR),
@@ -99,17 +96,21 @@ def create_tracer1_agent(model: BaseChatModel | str | None = None, tools: Iterab
     ``settings.tool_config``. ``settings`` (an AgentSettings) and/or keyword overrides of its fields (``horizon=3``,
     ``max_steps=``, ``approve=``, ...) configure the agent. ``approve=True`` pauses before each executed step (needs
     a ``checkpointer``); resume with ``Command(resume="approve" | "stop" | {"action": "edit", "tool": ...,
-    "args": {...}})`` (see ``toolagent.embed.approval``).
+    "args": {...}})`` or a LangChain HITL response (see ``toolagent.embed.approval``).
+
+    ``mcp``: MCP servers whose tools join the others: an ``mcpServers`` JSON file, the same as a dict, or a
+    ``toolagent.tools.mcp.MCPServers`` you start and close yourself (``with MCPServers(path) as servers``). Servers
+    given as a file or dict start now and shut down when the process exits.
     """
-    return _create("tracer1", model, tools, settings, checkpointer, feedback, name, overrides)
+    return _create("tracer1", model, tools, settings, checkpointer, feedback, name, overrides, mcp)
 
 
 def create_react_baseline(model: BaseChatModel | str | None = None, tools: Iterable[ToolLike] | None = None, *,
                           settings: AgentSettings | None = None, checkpointer: Any = None,
                           feedback: FeedbackHook | Iterable[FeedbackHook] | None = None, name: str | None = None,
-                          **overrides: Any) -> Any:
+                          mcp: Any = None, **overrides: Any) -> Any:
     """The reactive baseline (one step at a time, no forecast) with the same tools, records and interface."""
-    return _create("react", model, tools, settings, checkpointer, feedback, name, overrides)
+    return _create("react", model, tools, settings, checkpointer, feedback, name, overrides, mcp)
 
 
 def result_of(state: dict[str, Any], *, model: str = "", graph: str = "tracer1") -> RunResult:
@@ -121,10 +122,10 @@ def result_of(state: dict[str, Any], *, model: str = "", graph: str = "tracer1")
 
 def answer_text(state: dict[str, Any] | RunResult) -> str:
     """The answer, or one line saying why there is none (what an outer agent or a chain should see)."""
+    from toolagent.graphs.chat import no_answer_line
+
     result = state if isinstance(state, RunResult) else result_of(state)
-    if result.answer is not None:
-        return result.answer
-    return f"no answer ({result.status}){': ' + result.error if result.error else ''}"
+    return result.answer if result.answer is not None else no_answer_line(result.status, result.error)
 
 
 def run_config(agent: Any, config: dict[str, Any] | None) -> dict[str, Any]:

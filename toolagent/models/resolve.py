@@ -6,13 +6,17 @@
     hf:PATH         a local transformers model directory (text LM or vision-language model)
     openai:MODEL    OpenAI or any compatible server (vLLM, SGLang, ...): --base-url / OPENAI_BASE_URL, OPENAI_API_KEY
     ollama:MODEL    an Ollama server (--base-url / OLLAMA_HOST, default http://localhost:11434)
-    py:MODULE:ATTR  a BaseChatModel (or a zero-argument factory) importable from Python — for tests and plugins
+    py:MODULE:ATTR  a BaseChatModel (or a zero-argument factory) importable from Python (the current folder
+                    included) — for tests and plugins
+    PROVIDER:MODEL  anything ``langchain.chat_models.init_chat_model`` accepts (anthropic:…, google_genai:…,
+                    mistralai:…, groq:…, bedrock_converse:…); the provider's integration package must be installed
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +25,8 @@ from langchain_core.language_models import BaseChatModel
 
 from toolagent.errors import ConfigError
 
-SPEC_HELP = "embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL or py:MODULE:ATTR"
+SPEC_HELP = ("embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR or a LangChain "
+             "provider:model string (anthropic:..., google_genai:..., mistralai:...)")
 DEFAULT_OLLAMA = "http://localhost:11434"
 
 
@@ -46,15 +51,45 @@ def _python(target: str) -> BaseChatModel:
     module, _, attr = target.rpartition(":")
     if not module or not attr:
         raise ConfigError(f"py: spec needs MODULE:ATTR, got {target!r}")
+    if os.getcwd() not in sys.path and "" not in sys.path:  # py:my_models:chat from the folder the user is in
+        sys.path.insert(0, os.getcwd())
     try:
         obj = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot import model {target!r}: {exc}") from None
+    except Exception as exc:  # the module itself failed while importing
+        raise ConfigError(f"importing {module!r} failed: {type(exc).__name__}: {_first_line(exc)}") from None
     if not isinstance(obj, BaseChatModel) and callable(obj):
-        obj = obj()
+        try:
+            obj = obj()
+        except TypeError as exc:
+            raise ConfigError(f"{target!r} must be a chat model or a factory that takes no arguments "
+                              f"({_first_line(exc)})") from None
+        except Exception as exc:
+            raise ConfigError(f"{target!r} failed: {type(exc).__name__}: {_first_line(exc)}") from None
     if not isinstance(obj, BaseChatModel):
         raise ConfigError(f"{target!r} is not a LangChain chat model")
     return obj
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _provider(spec: str, base_url: str | None) -> BaseChatModel:
+    """Any other provider string, through LangChain's own ``init_chat_model`` (one line when it cannot)."""
+    from langchain.chat_models import init_chat_model
+
+    try:
+        return init_chat_model(spec, temperature=0, **({"base_url": base_url} if base_url else {}))
+    except ImportError as exc:  # LangChain's message names the integration package to install
+        raise ConfigError(f"model {spec!r}: {_first_line(exc)}") from None
+    except ValueError as exc:
+        if "infer model provider" in str(exc) or "Unsupported" in str(exc):
+            raise ConfigError(f"unknown model spec {spec!r} (expected {SPEC_HELP})") from None
+        raise ConfigError(f"model {spec!r}: {_first_line(exc)}") from None
+    except Exception as exc:  # e.g. a missing API key
+        raise ConfigError(f"model {spec!r}: {type(exc).__name__}: {_first_line(exc)}") from None
 
 
 def resolve_model(spec: str | BaseChatModel, base_url: str | None = None) -> BaseChatModel:
@@ -84,7 +119,9 @@ def resolve_model(spec: str | BaseChatModel, base_url: str | None = None) -> Bas
         return _ollama(rest, base_url)
     if kind == "py" and rest:
         return _python(rest)
-    raise ConfigError(f"unknown model spec {spec!r} (expected {SPEC_HELP})")
+    if kind in ("hf", "openai", "ollama", "py") or not spec:
+        raise ConfigError(f"unknown model spec {spec!r} (expected {SPEC_HELP})")
+    return _provider(spec, base_url)
 
 
 def server_url(model: BaseChatModel) -> str | None:

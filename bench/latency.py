@@ -1,5 +1,8 @@
 """Wall time per task: tracer1 with and without speculative execution, and the react graph, in one run.
 
+Speculation comes in two rows: tools only (``speculate``, the default) and tools plus the planner turn after next
+run ahead on the prefetched observation (``speculate_plans``).
+
 A scripted planner (fixed latency per turn) and scripted tools with fixed latencies (planner 1.5 s per turn,
 web_search 1.0 s, ocr 0.3 s, calculator 0.01 s; all multiplied by ``--scale`` to keep the run short) on multi-step
 tasks whose forecasts are right, partly right and wrong. The planner's answer is built from the tool results it has
@@ -8,7 +11,8 @@ user does for their own tools).
 
     python bench/latency.py [--scale 0.2]
 
-The last line is ``speculative/react wall time: R`` over the right-forecast tasks.
+The last line is ``speculative/react wall time: R`` over the right-forecast tasks (tools and planner turns run
+ahead); the line before it gives the tools-only ratio.
 """
 
 from __future__ import annotations
@@ -128,6 +132,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "react": {"graph": "react", "speculate": False},
     "tracer1": {"graph": "tracer1", "speculate": False},
     "tracer1+spec": {"graph": "tracer1", "speculate": True},
+    "tracer1+spec+plans": {"graph": "tracer1", "speculate": True, "speculate_plans": True},
 }
 
 
@@ -157,35 +162,39 @@ def main() -> None:
     print(f"latencies x{scale:g}: planner {PLANNER_S * scale:.3g} s/turn, "
           + ", ".join(f"{k} {v * scale:.3g} s" for k, v in TOOL_S.items()))
     print(f"| {'task':<28} | {'forecasts':<12} | {'react s':>7} | {'tracer1 s':>9} | {'spec s':>7} | "
-          f"{'spec/react':>10} | {'spec/tracer1':>12} | {'bound':>5} | {'hits':>4} | {'misses':>6} | "
-          f"{'wasted tool s':>13} | same answer |")
-    print("|" + "|".join("-" * (w + 2) for w in (28, 12, 7, 9, 7, 10, 12, 5, 4, 6, 13, 11)) + "|")
+          f"{'+plans s':>8} | {'spec/react':>10} | {'bound':>5} | {'+plans/react':>12} | {'hits':>4} | "
+          f"{'misses':>6} | {'plan hits':>9} | {'plan misses':>11} | {'wasted tool s':>13} | same answer |")
+    print("|" + "|".join("-" * (w + 2) for w in (28, 12, 7, 9, 7, 8, 10, 5, 12, 4, 6, 9, 11, 13, 11)) + "|")
     totals: dict[str, dict[str, float]] = {}
     all_same = True
     for task in TASKS:
         times, results = {}, {}
         for config in CONFIGS:
             times[config], results[config] = run_task(task, config, scale)
-        spec = results["tracer1+spec"]
+        spec, plans = results["tracer1+spec"], results["tracer1+spec+plans"]
         same = len({r.answer for r in results.values()}) == 1
         all_same &= same
         sums = totals.setdefault(task.kind, dict.fromkeys(CONFIGS, 0.0))
         for config in CONFIGS:
             sums[config] += times[config]
         print(f"| {task.name:<28} | {task.kind:<12} | {times['react']:>7.2f} | {times['tracer1']:>9.2f} | "
-              f"{times['tracer1+spec']:>7.2f} | {times['tracer1+spec'] / times['react']:>10.2f} | "
-              f"{times['tracer1+spec'] / times['tracer1']:>12.2f} | {lower_bound(task, scale):>5.2f} | "
-              f"{spec.speculative_hits:>4} | {spec.speculative_misses:>6} | "
-              f"{spec.speculative_wasted_s / scale:>13.2f} | {'yes' if same else 'NO':<11} |")
-    print("(wasted tool s at the reference latencies, i.e. divided by the scale; bound = the best spec/react "
-          "ratio hiding every tool call but the first behind planner turns)")
+              f"{times['tracer1+spec']:>7.2f} | {times['tracer1+spec+plans']:>8.2f} | "
+              f"{times['tracer1+spec'] / times['react']:>10.2f} | {lower_bound(task, scale):>5.2f} | "
+              f"{times['tracer1+spec+plans'] / times['react']:>12.2f} | {spec.speculative_hits:>4} | "
+              f"{spec.speculative_misses:>6} | {plans.speculative_plan_hits:>9} | "
+              f"{plans.speculative_plan_misses:>11} | {spec.speculative_wasted_s / scale:>13.2f} | {'yes' if same else 'NO':<11} |")
+    print("(spec = tools only; +plans = tools and the planner turn after next run ahead; hits, misses and wasted "
+          "tool s (at the reference latencies, i.e. divided by the scale) of the spec row, plan hits and misses "
+          "(planner calls run ahead and never used) of the +plans row; bound = the best "
+          "spec/react ratio when every tool call but the first hides behind planner turns)")
     for kind, sums in totals.items():
-        print(f"{kind:>12}: spec/react {sums['tracer1+spec'] / sums['react']:.2f}, "
-              f"spec/tracer1 {sums['tracer1+spec'] / sums['tracer1']:.2f}, tracer1/react "
-              f"{sums['tracer1'] / sums['react']:.2f}")
+        ratios = {name: sums[name] / sums["react"] for name in CONFIGS}
+        print(f"{kind:>12}: tracer1/react {ratios['tracer1']:.2f}, spec/react {ratios['tracer1+spec']:.2f}, "
+              f"+plans/react {ratios['tracer1+spec+plans']:.2f}")
     print(f"identical answers on all tasks: {'yes' if all_same else 'NO'}")
     right = totals["right"]
-    print(f"speculative/react wall time: {right['tracer1+spec'] / right['react']:.2f}")
+    print(f"tools-only speculative/react wall time: {right['tracer1+spec'] / right['react']:.2f}")
+    print(f"speculative/react wall time: {right['tracer1+spec+plans'] / right['react']:.2f}")
 
 
 if __name__ == "__main__":

@@ -348,8 +348,8 @@ def make_planner(variants: Variants) -> Node:
         if isinstance(prompt, dict):
             return prompt
         settings = agent.settings
-        outcome = plan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries,
-                       settings.plan_horizon)
+        outcome = speculation.planned(state, prompt) or plan(_planner_model(agent), prompt, agent.runtime.tools,
+                                                             settings.max_retries, settings.plan_horizon)
         return _after_plan(agent, state, config, outcome)
 
     async def aplanner(state: AgentState, config: RunnableConfig) -> Update:
@@ -360,8 +360,8 @@ def make_planner(variants: Variants) -> Node:
         if isinstance(prompt, dict):
             return prompt
         settings = agent.settings
-        outcome = await aplan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries,
-                              settings.plan_horizon)
+        outcome = await speculation.aplanned(state, prompt) or await aplan(
+            _planner_model(agent), prompt, agent.runtime.tools, settings.max_retries, settings.plan_horizon)
         return _after_plan(agent, state, config, outcome)
 
     return Node(planner, aplanner)
@@ -446,6 +446,7 @@ def _after_tool(agent: Agent, state: AgentState, config: RunnableConfig, pending
     max_steps = agent.settings.max_steps
     if len(executed_calls(state)) + 1 >= max_steps:
         update["notices"] = [BUDGET_NOTICE.format(max_steps=max_steps)]
+    speculation.plan_ahead(agent, state, step)
     return update
 
 

@@ -34,7 +34,7 @@ from langchain_core.tools import BaseTool
 
 from toolagent.graphs.runtime import Agent
 from toolagent.records import Forecast, Observation
-from toolagent.state import AgentState, CallState
+from toolagent.state import AgentState, CallState, StepState
 from toolagent.tools.base import ToolContext
 
 ContextFactory = Callable[[], ToolContext]
@@ -107,6 +107,12 @@ class _Prefetch:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+@dataclass(eq=False)
+class _Planned:
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: Any = None  # the PlanOutcome of a planner turn run ahead of time
+
+
 class Speculator:
     """The prefetches of one run: at most ``limit`` run at once; each is a thread that ends with its tool call."""
 
@@ -118,15 +124,24 @@ class Speculator:
         self.hits = 0
         self.misses = 0
         self.wasted_s = 0.0
+        #: the latest forecast's prefetches: call key -> prefetch key (what planning ahead builds on)
+        self.latest: dict[str, str] = {}
+        self._plans: dict[str, _Planned] = {}
+        self.plans_started = 0
+        self.plan_hits = 0
+        self._closed = False
+
+    def _spawn(self, target: Callable[[], None], name: str) -> threading.Thread:  # under self._lock
+        thread = threading.Thread(target=target, daemon=True, name=f"toolagent-speculate-{name}")
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        return thread
 
     def start(self, key: str, tool: str, run: Callable[[], Observation]) -> None:
         with self._lock:
             if key in self._live:
                 return
             prefetch = self._live[key] = _Prefetch(tool=tool, run=run)
-            prefetch.thread = threading.Thread(target=self._work, args=(prefetch,), daemon=True,
-                                               name=f"toolagent-speculate-{tool}")
-            self._threads = [t for t in self._threads if t.is_alive()] + [prefetch.thread]
+            prefetch.thread = self._spawn(lambda: self._work(prefetch), tool)
         prefetch.thread.start()
 
     def _work(self, prefetch: _Prefetch) -> None:
@@ -173,16 +188,66 @@ class Speculator:
             self.hits += 1
         return prefetch.obs
 
+    def plan_ahead(self, call: str, fingerprint: str, make_prompt: Callable[[Observation], Any],
+                   run_plan: Callable[[Any], Any]) -> None:
+        """Once the prefetch of ``call`` (on inputs ``fingerprint``) has its observation, build the prompt the
+        planner would see after it and run that planner turn in the background, filed under the prompt."""
+        with self._lock:
+            key = self.latest.get(call)
+            prefetch = self._live.get(key) if key and key.startswith(fingerprint + ":") else None
+            if prefetch is None or self._closed:
+                return
+            self.plans_started += 1
+
+            def ahead() -> None:
+                prefetch.done.wait()
+                if prefetch.cancelled or prefetch.obs is None or prefetch.obs.error:
+                    return
+                prompt = make_prompt(prefetch.obs)
+                planned = _Planned()
+                with self._lock:
+                    if self._closed:
+                        return
+                    self._plans[prompt_key(prompt)] = planned
+                try:
+                    planned.outcome = run_plan(prompt)
+                finally:
+                    planned.done.set()
+
+            thread = self._spawn(ahead, "planner")
+        thread.start()
+
+    def planned(self, prompt: Any) -> Any:
+        """The outcome of a planner turn already run (or running) on exactly this prompt, or None."""
+        with self._lock:
+            planned = self._plans.pop(prompt_key(prompt), None) if self._plans else None
+        if planned is None:
+            return None
+        planned.done.wait()
+        if planned.outcome is None or planned.outcome.forecast is None:
+            return None
+        with self._lock:
+            self.plan_hits += 1
+        return planned.outcome
+
     def close(self) -> dict[str, Any]:
         """Cancel everything, wait for the running prefetches to end, and return the run's counts."""
         with self._lock:
+            self._closed = True
             for prefetch in self._live.values():
                 self._cancel(prefetch)
             self._live.clear()
             threads = list(self._threads)
         for thread in threads:
             thread.join()
-        return {"hits": self.hits, "misses": self.misses, "wasted_tool_s": round(self.wasted_s, 4)}
+        return {"hits": self.hits, "misses": self.misses, "wasted_tool_s": round(self.wasted_s, 4),
+                "plan_hits": self.plan_hits, "plan_misses": self.plans_started - self.plan_hits}
+
+
+def prompt_key(messages: Any) -> str:
+    """A planner prompt's identity: the type and content of every message."""
+    text = json.dumps([[m.type, m.content] for m in messages], default=str, ensure_ascii=False)
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def _active(agent: Agent) -> bool:
@@ -194,7 +259,7 @@ def prefetch(agent: Agent, state: AgentState, forecast: Forecast, context: Conte
     """After a planner turn: start the eligible later steps of ``forecast`` and cancel what left it."""
     from toolagent.tools.registry import side_effect_free
 
-    from toolagent.graphs.builder import executed_calls
+    from toolagent.graphs.builder import call_key, executed_calls
 
     run_id = state.get("run_id") or ""
     if not _active(agent) or not run_id:
@@ -220,6 +285,7 @@ def prefetch(agent: Agent, state: AgentState, forecast: Forecast, context: Conte
     first = forecast.first
     keys = [speculation_key(tool.name, args, fingerprint) for tool, args in chosen]
     speculator.keep_only({speculation_key(first.tool, first.args, fingerprint), *keys})
+    speculator.latest = {call_key(tool.name, args): key for key, (tool, args) in zip(keys, chosen, strict=True)}
     for key, (tool, args) in zip(keys, chosen, strict=True):
         speculator.start(key, tool.name, lambda tool=tool, args=args: runtime.run_tool(tool, args, ctx))
 
@@ -231,6 +297,65 @@ def take(state: AgentState, call: CallState, context: ContextFactory) -> Observa
     if speculator is None:
         return None
     return speculator.take(speculation_key(call["tool"], call["args"], inputs_fingerprint(context())))
+
+
+def plan_ahead(agent: Agent, state: AgentState, step: StepState) -> None:
+    """After a tool step (``speculate_plans``): the forecast's next step is being prefetched; once its observation is
+    in, run the planner turn that would follow it, in the background, so that the turn after next is ready when
+    the next turn confirms that step. Served only to a prompt identical to the one it ran on (``planned``)."""
+    from toolagent.graphs.builder import (_new_image_refs, _planner_model, _tool_context, call_key, executed_calls,
+                                          planner_prompt)
+    from toolagent.planner import plan
+
+    settings = agent.settings
+    if not (_active(agent) and settings.speculate_plans):
+        return
+    with _RUNS_LOCK:
+        speculator = _RUNS.get(state.get("run_id") or "")
+    forecasts = state.get("forecasts") or []
+    if speculator is None or not 0 < step["turn"] <= len(forecasts):
+        return
+    after: AgentState = {**state, "steps": [*(state.get("steps") or []), step], "notices": []}
+    if len(executed_calls(after)) + 2 >= settings.max_steps:
+        return  # a budget notice will be in that prompt
+    plan_steps = Forecast.model_validate(forecasts[step["turn"] - 1]).plan
+    if len(plan_steps) < 2 or plan_steps[1].is_answer:
+        return
+    nxt = plan_steps[1]
+
+    def make_prompt(obs: Observation) -> Any:
+        """The prompt after ``nxt`` has run, recorded the way the tools node records a step."""
+        record: StepState = {
+            "step": len(after.get("steps") or []) + 1, "turn": step["turn"] + 1,
+            "executed": {"tool": nxt.tool, "args": nxt.args, "instruction": nxt.instruction},
+            "observation": obs.model_dump(mode="json", exclude_defaults=True, exclude={"tool"}) | {"tool": obs.tool},
+            "planner_latency_s": 0.0, "timestamp": 0.0}
+        if images := _new_image_refs(obs):
+            record["new_images"] = images
+        ahead: AgentState = {**after, "steps": [*(after.get("steps") or []), record]}
+        return planner_prompt(agent, ahead, [], executed_calls(ahead))
+
+    def run_plan(prompt: Any) -> Any:
+        return plan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries, settings.plan_horizon)
+
+    fingerprint = inputs_fingerprint(_tool_context(after))  # what the next turn's take will see
+    speculator.plan_ahead(call_key(nxt.tool, nxt.args), fingerprint, make_prompt, run_plan)
+
+
+def planned(state: AgentState, prompt: Any) -> Any:
+    """In the planner node: the outcome of this exact turn when it was run ahead of time, or None."""
+    with _RUNS_LOCK:
+        speculator = _RUNS.get(state.get("run_id") or "")
+    return speculator.planned(prompt) if speculator is not None else None
+
+
+async def aplanned(state: AgentState, prompt: Any) -> Any:
+    """Async twin of ``planned``."""
+    import asyncio
+
+    with _RUNS_LOCK:
+        found = (state.get("run_id") or "") in _RUNS
+    return await asyncio.to_thread(planned, state, prompt) if found else None
 
 
 async def atake(state: AgentState, call: CallState, context: ContextFactory) -> Observation | None:

@@ -49,7 +49,9 @@ def speculation_counts(state: dict[str, Any]) -> dict[str, Any]:
     """The RunResult fields of speculative execution (zeros when nothing was prefetched)."""
     counts = state.get("speculation") or {}
     return {"speculative_hits": int(counts.get("hits", 0)), "speculative_misses": int(counts.get("misses", 0)),
-            "speculative_wasted_s": float(counts.get("wasted_tool_s", 0.0))}
+            "speculative_wasted_s": float(counts.get("wasted_tool_s", 0.0)),
+            "speculative_plan_hits": int(counts.get("plan_hits", 0)),
+            "speculative_plan_misses": int(counts.get("plan_misses", 0))}
 
 
 def _inputs(question: str, images: Sequence[str], files: Sequence[str], task_id: str | None,

@@ -174,6 +174,9 @@ class RunResult(BaseModel):
     speculative_hits: int = 0
     speculative_misses: int = 0
     speculative_wasted_s: float = 0.0
+    #: planner turns served from a turn run ahead of time (``speculate_plans``), and such turns never used
+    speculative_plan_hits: int = 0
+    speculative_plan_misses: int = 0
 
     @property
     def answered(self) -> bool:

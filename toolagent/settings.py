@@ -45,6 +45,9 @@ class AgentSettings(BaseModel):
     #: next step from them when the planner confirms it (no-op under ``approve``; evaluations turn it off)
     speculate: bool = True
     speculation_k: int = Field(2, ge=0, le=10, description="later forecast steps prefetched per planner turn")
+    #: with ``speculate``, also run the planner turn after next ahead of time on a prefetched observation (a second
+    #: planner call in flight: off by default; a local model on few cores would only slow both down)
+    speculate_plans: bool = False
     #: ask the backend for JSON / guided decoding where it has it
     json_mode: bool = True
     base_url: str | None = None

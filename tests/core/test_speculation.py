@@ -242,3 +242,31 @@ def test_the_async_graph_serves_prefetches_and_leaves_nothing_running() -> None:
     assert result.answer == "v-a | v-b | v-c" and [s.speculative for s in result.steps] == [False, True, True, False]
     assert tools.calls == {"lookup:a": 1, "lookup:b": 1, "lookup:c": 1}
     assert not left and not speculation_threads()
+
+
+def test_planning_ahead_serves_the_turn_after_next_on_identical_prompts_only() -> None:
+    calls: list[str] = []
+
+    def counted(plans: list[Plan]) -> ScriptedChatModel:
+        inner = planner(plans)
+        assert inner.policy is not None
+        policy = inner.policy
+
+        def count(messages: Sequence[BaseMessage]) -> str:
+            calls.append(str(messages[-1].content))
+            return policy(messages)
+
+        return ScriptedChatModel(policy=count, latency_s=0.1)
+
+    for plans, hits in ((RIGHT, 2), (WRONG, 0)):
+        calls.clear()
+        ahead = run_agent("collect the values", model=counted(plans), tools=Tools().all, speculate_plans=True)
+        plain = run(plans, Tools(), speculate=False)
+        assert ahead.answer == plain.answer and ahead.speculative_plan_hits == hits
+        assert [f.model_dump() for f in ahead.forecasts] == [f.model_dump() for f in plain.forecasts]
+        tool_steps = len(plain.steps) - 1
+        if hits:  # every turn run ahead was used: no prompt went to the planner twice
+            assert len(calls) == len(plain.forecasts) == len(set(calls))
+        else:  # a wrong forecast costs at most one planner call run ahead per step
+            assert len(plain.forecasts) <= len(calls) <= len(plain.forecasts) + tool_steps
+        assert not speculation_threads()

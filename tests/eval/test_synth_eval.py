@@ -100,6 +100,8 @@ def test_answer_and_argument_matching() -> None:
     assert not answer_matches("13.5 dollars for 3 items", "13.5") and not answer_matches(None, "3")
     assert answer_matches("Gate B12", "B12") and answer_matches("b12", "B12")
     assert not answer_matches("Gate B123", "B12") and not answer_matches("", "B12")
+    assert answer_matches("The first letter is 'V'.", "V") and answer_matches("v", "V")
+    assert not answer_matches("It's Senpequi", "S") and not answer_matches("The letter s", "S")
     assert args_match({"expression": "3*4+1"}, {"expression": "1 + 4*3"})
     assert not args_match({"expression": "3*4"}, {"expression": "3*5"})
     assert args_match({"image": "a.png"}, {"image": "/tmp/x/a.png"}) and not args_match({"image": "a.png"}, {})

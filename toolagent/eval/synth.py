@@ -50,7 +50,8 @@ def _words(text: str) -> str:
 
 def answer_matches(answer: str | None, truth: str) -> bool:
     """Numeric truth: the LAST number in the answer equals it (``$13.50`` = 13.5, ``1,250`` = 1250); text truth:
-    equal ignoring case and spacing, or contained in the answer as a whole word (``Gate B12`` holds ``B12``)."""
+    equal ignoring case and spacing, or contained in the answer as a whole word (``Gate B12`` holds ``B12``); a
+    one-character truth (a letter) must be the answer's last word, case included (``The letter is V.``)."""
     if not answer:
         return False
     value = _decimal(truth.strip()) if _NUMBER.fullmatch(truth.strip()) else None
@@ -59,6 +60,9 @@ def answer_matches(answer: str | None, truth: str) -> bool:
         return bool(numbers) and _decimal(numbers[-1]) == value
     if _words(answer) == _words(truth):
         return True
+    if len(truth.strip()) == 1:
+        words = re.findall(r"\w+", answer)
+        return bool(words) and words[-1] == truth.strip()
     return re.search(rf"(?<![\w-]){re.escape(truth.strip())}(?![\w-])", answer, re.IGNORECASE) is not None
 
 

@@ -250,6 +250,13 @@ def prompt_key(messages: Any) -> str:
     return hashlib.sha1(text.encode()).hexdigest()
 
 
+def _on_the_planners_model(tool: BaseTool) -> bool:
+    """Image QA lent the planner's own (in-process) model: that model serialises its calls, so a prefetch would
+    only hold up the next planner turn."""
+    config = getattr(getattr(tool, "target", tool), "config", None)
+    return getattr(config, "vlm_model", None) is not None
+
+
 def _active(agent: Agent) -> bool:
     settings = agent.settings
     return settings.speculate and not settings.approve and settings.speculation_k > 0
@@ -273,7 +280,8 @@ def prefetch(agent: Agent, state: AgentState, forecast: Forecast, context: Conte
         if step.is_answer or len(chosen) >= room:
             break
         tool = runtime.tools.get(step.tool)
-        if tool is not None and side_effect_free(tool) and complete_args(tool, step.args):
+        if (tool is not None and side_effect_free(tool) and not _on_the_planners_model(tool)
+                and complete_args(tool, step.args)):
             chosen.append((tool, step.args))
     if speculator is None and not chosen:
         return  # the common cheap case: nothing to run, nothing running

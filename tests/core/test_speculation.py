@@ -270,3 +270,13 @@ def test_planning_ahead_serves_the_turn_after_next_on_identical_prompts_only() -
         else:  # a wrong forecast costs at most one planner call run ahead per step
             assert len(plain.forecasts) <= len(calls) <= len(plain.forecasts) + tool_steps
         assert not speculation_threads()
+
+
+def test_image_qa_on_the_planners_own_model_is_not_prefetched() -> None:
+    from toolagent.graphs.speculation import _on_the_planners_model
+    from toolagent.tools.config import ToolConfig
+
+    shared = build_tools(ToolConfig(vlm_model=ScriptedChatModel(responses=["a cat"])), names=["image_qa"])[0]
+    remote = build_tools(ToolConfig(vlm="openai:gpt-4o-mini"), names=["image_qa"])[0]
+    assert side_effect_free(shared) and _on_the_planners_model(shared)
+    assert not _on_the_planners_model(remote)

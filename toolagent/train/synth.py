@@ -1,7 +1,7 @@
 """A seeded, deterministic suite of synthetic tool tasks, phrased as people write them, with reference
 trajectories and answers.
 
-Kinds (taken round-robin; see ``synth_kinds`` for the phrasings):
+Kinds (taken round-robin; the phrasings are in ``synth_kinds`` and ``synth_image_kinds``):
 
 - ``arith``: a plain expression ("What is 17 * 23 + 4?"), a percentage, a tip, a fraction → calculator;
 - ``word``: an everyday word problem ("how many ... altogether", "what would 3 of these cost") → calculator;
@@ -17,7 +17,7 @@ held-out tasks never share a parameter draw. The corpus (one ``.txt`` per fictio
 even-numbered towns serve the train split, odd-numbered towns the held-out split (look-ups, signs, boards).
 ``write_suite`` writes ``tasks.jsonl``, ``images/``, ``corpus/`` and ``suite.json``; the same seed gives the same
 bytes. Each reference step carries ``checks``: substrings the real tool's output must contain for the task to be
-solvable (used by the tests and by ``verify_task``).
+solvable (the tests run every reference through the real tools).
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ from __future__ import annotations
 import json
 import random
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from toolagent.records import PlanStep
+from toolagent.train.synth_image_kinds import price_tag, read, receipt, sign, table
 from toolagent.train.synth_kinds import (
     CALC_ARG,
-    KIND_MAKERS,
     OCR_ARG,
     RIVERS,
     SEARCH_ARG,
@@ -41,11 +42,22 @@ from toolagent.train.synth_kinds import (
     SynthStep,
     Town,
     answer_step,
+    arith,
+    chain,
+    direct,
     fmt,
+    lookup,
+    lookup_calc,
     money,
+    word,
 )
 
 Split = Literal["train", "heldout"]
+#: kind → generator, in round-robin order (the first kinds are the ones the smallest suites must contain)
+KIND_MAKERS: dict[str, Callable[[random.Random, str, list[Town]], Draft]] = {
+    "arith": arith, "receipt": receipt, "lookup": lookup, "price_tag": price_tag, "word": word, "read": read,
+    "chain": chain, "sign": sign, "direct": direct, "table": table, "lookup_calc": lookup_calc,
+}
 KINDS = tuple(KIND_MAKERS)
 #: one parameter key in HELDOUT_SHARE belongs to the held-out split
 HELDOUT_SHARE = 4

@@ -160,6 +160,10 @@ def test_side_effecting_tools_are_never_prefetched() -> None:
     ours = {t.name: side_effect_free(t) for t in build_tools()}
     assert ours["python"] is False and ours["draw_box"] is False and ours["calculator"] is True
     assert ours["web_search"] is ours["ocr"] is ours["read_file"] is True
+    marked, annotated, unmarked = Tools().all[0], Tools().all[1], Tools().all[1]
+    annotated.metadata = {"readOnlyHint": True}  # an MCP server's read-only annotation (langchain-mcp-adapters)
+    unmarked.metadata = {"readOnlyHint": False, "destructiveHint": True}
+    assert side_effect_free(marked) and side_effect_free(annotated) and not side_effect_free(unmarked)
 
 
 def test_placeholders_and_invalid_arguments_are_not_complete() -> None:

@@ -99,19 +99,6 @@ def test_gaia_attachment_outside_the_split_folder_is_refused(tmp_path: Path, row
     assert task.attachment_error and "refused" in task.attachment_error
 
 
-@pytest.mark.parametrize("line, message", [
-    (b"[1, 2, 3]", "a row must be a JSON object, got list"),
-    (b'"just a string"', "a row must be a JSON object, got str"),
-    (b'{"task_id": "\xff\xfe", "Question": "q", "Level": 1}', "not UTF-8 text"),
-])
-def test_gaia_metadata_lines_that_are_not_objects_or_not_utf8(tmp_path: Path, line: bytes, message: str) -> None:
-    root = build_gaia(tmp_path / "gaia")
-    metadata = root / "2023" / "validation" / "metadata.jsonl"
-    metadata.write_bytes(metadata.read_bytes() + line + b"\n")
-    with pytest.raises(BadInput, match=f"metadata.jsonl:7: {message}"):
-        load_gaia(root)
-
-
 def test_gta_file_outside_the_dataset_folder_is_refused(tmp_path: Path) -> None:
     root = build_gta(tmp_path / "gta")
     (tmp_path / "secret.jpg").write_bytes(b"not for the agent")

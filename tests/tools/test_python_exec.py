@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.tools.procs import alive_after_grace
 from toolagent.tools.base import ToolContext, run_tool
 from toolagent.tools.config import ToolConfig
 from toolagent.tools.python_exec import PythonTool, make_tool, strip_fences
@@ -67,28 +67,7 @@ def test_infinite_loop_is_killed_within_the_limit() -> None:
     elapsed = time.perf_counter() - start
     assert not obs.ok and "ran past the 2 s limit and was killed" in obs.error and "started" in obs.error
     assert elapsed < 10  # killed, not waited out (generous bound for a busy machine)
-    assert not _alive_with(marker)  # the snippet's own children die with it
-
-
-def _alive_with(marker: str) -> list[int]:
-    """Live (not zombie) processes whose command line holds ``marker``, after a short grace for the kill."""
-    found: list[int] = []
-    for _ in range(30):
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-                state = (entry / "status").read_text()
-            except OSError:
-                continue
-            if marker.encode() in cmdline and not re.search(r"^State:\s+[ZX]", state, re.MULTILINE):
-                found.append(int(entry.name))
-        if not found:
-            return []
-        time.sleep(0.1)
-    return found
+    assert not alive_after_grace(marker)  # the snippet's own children die with it
 
 
 def test_memory_limit_fails_cleanly(python_tool: PythonTool) -> None:

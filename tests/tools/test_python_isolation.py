@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools.test_python_exec import _alive_with
+from tests.tools.procs import alive_after_grace
 
 SECRET = "sk-toolagent-test-secret-5f3a"
 HOST = textwrap.dedent("""
@@ -82,7 +82,7 @@ def test_a_detached_process_does_not_outlive_the_time_limit(tmp_path: Path) -> N
         time.sleep(60)
     """, timeout_s=3)
     assert "host alive" in stdout and "ran past the 3 s limit" in (result["error"] or ""), stdout
-    assert not _alive_with(marker)
+    assert not alive_after_grace(marker)
 
 
 def test_a_detached_process_does_not_outlive_a_snippet_that_ends(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_a_detached_process_does_not_outlive_a_snippet_that_ends(tmp_path: Path)
         print('left it running')
     """)
     assert result["error"] is None and "left it running" in result["text"], stdout
-    assert not _alive_with(marker)
+    assert not alive_after_grace(marker)
 
 
 def test_the_snippet_cannot_kill_the_host(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools.procs import live_processes
 from toolagent.tools.base import ToolContext, run_tool
 from toolagent.tools.config import ToolConfig
 from toolagent.tools.safe_expr import ExpressionError
@@ -113,25 +114,8 @@ def test_timeout_kills_the_work() -> None:
     assert not obs.ok and "gave up after 0.3 s" in obs.error
     from toolagent.tools import solver
 
-    assert len(_solver_workers()) == len(solver._IDLE)  # the busy worker was killed; idle ones wait for work
+    assert len(live_processes("solver_worker", parent=os.getpid())) == len(solver._IDLE)  # the busy worker was killed; idle ones wait for work
     assert run_tool(make_tool(ToolConfig()), {"expression": "x + 1 = 3"}, ToolContext()).text == "x = 2"
-
-
-def _solver_workers() -> list[int]:
-    """Live solver worker processes started by this process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and b"solver_worker" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 def test_a_script_without_a_main_guard_is_not_re_executed(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ Zero-cost fake model and tool: the model answers instantly with a scripted call,
 so what is measured is the framework (state handling, routing, parsing, validation, records) per executed step.
 Also measures the cold start of ``toolagent --help``.
 
-    python bench/overhead.py [--steps 40] [--repeats 5]
+    python bench/overhead.py [--steps 40] [--repeats 7] [--clock cpu|wall]
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def run_tracer1(steps: int) -> float:
     replies = [_forecast(i, False) for i in range(steps)] + [_forecast(steps, True)]
     model = ScriptedChatModel(responses=replies)
     agent = build_agent(model, [noop], max_steps=steps + 1)
-    start = time.perf_counter()
+    start = CLOCK()
     state = agent.invoke({"question": "go"}, {"recursion_limit": 10 * steps})
-    elapsed = time.perf_counter() - start
+    elapsed = CLOCK() - start
     assert state["status"] == "answered" and len(state["steps"]) == steps + 1, state.get("error")
     return elapsed
 
@@ -80,9 +80,9 @@ def run_prebuilt(steps: int) -> float:
     from langchain.agents import create_agent
 
     agent = create_agent(_ToolCallingFake(steps=steps), [noop])
-    start = time.perf_counter()
+    start = CLOCK()
     state = agent.invoke({"messages": [("user", "go")]}, {"recursion_limit": 10 * steps})
-    elapsed = time.perf_counter() - start
+    elapsed = CLOCK() - start
     assert sum(1 for m in state["messages"] if m.type == "tool") == steps
     return elapsed
 
@@ -95,9 +95,9 @@ def run_prebuilt_react(steps: int) -> float:
         from langgraph.prebuilt import create_react_agent
 
         agent = create_react_agent(_ToolCallingFake(steps=steps), [noop])
-    start = time.perf_counter()
+    start = CLOCK()
     state = agent.invoke({"messages": [("user", "go")]}, {"recursion_limit": 10 * steps})
-    elapsed = time.perf_counter() - start
+    elapsed = CLOCK() - start
     assert sum(1 for m in state["messages"] if m.type == "tool") == steps
     return elapsed
 
@@ -128,30 +128,50 @@ def run_bare_graph(steps: int) -> float:
     graph.add_node("act", act, destinations=("think",))
     graph.add_edge(START, "think")
     agent = graph.compile()
-    start = time.perf_counter()
+    start = CLOCK()
     state = agent.invoke({"n": 0, "outputs": []}, {"recursion_limit": 10 * steps})
-    elapsed = time.perf_counter() - start
+    elapsed = CLOCK() - start
     assert len(state["outputs"]) == steps
     return elapsed
 
 
 def run_plain_loop(steps: int) -> float:
     replies = [_forecast(i, False) for i in range(steps)] + [_forecast(steps, True)]
-    start = time.perf_counter()
+    start = CLOCK()
     history: list[str] = []
     for reply in replies:
         step = json.loads(reply)["plan"][0]
         if step["tool"] == "answer":
             break
         history.append(noop.func(**step["args"]))
-    elapsed = time.perf_counter() - start
+    elapsed = CLOCK() - start
     assert len(history) == steps
     return elapsed
 
 
-def _per_step_us(fn: Callable[[int], float], steps: int, repeats: int) -> float:
-    fn(2)  # warm up imports and caches
-    return statistics.median(fn(steps) for _ in range(repeats)) / steps * 1e6
+#: what a run is timed with: process CPU time by default (every thread of this process, none of the other
+#: processes sharing the machine), or wall time (--clock wall)
+CLOCK: Callable[[], float] = time.process_time
+
+AGENTS: dict[str, Callable[[int], float]] = {
+    "toolagent tracer1 graph": run_tracer1,
+    "LangGraph prebuilt agent (create_agent)": run_prebuilt,
+    "langgraph.prebuilt.create_react_agent": run_prebuilt_react,
+    "bare LangGraph loop (model + tool invoke)": run_bare_graph,
+    "plain Python loop": run_plain_loop,
+}
+
+
+def per_step_us(steps: int, repeats: int) -> dict[str, float]:
+    """Median µs per step of each agent; the agents take turns within each repeat, so a change in the machine's
+    load hits them all alike."""
+    for fn in AGENTS.values():
+        fn(2)  # warm up imports and caches
+    samples: dict[str, list[float]] = {name: [] for name in AGENTS}
+    for _ in range(repeats):
+        for name, fn in AGENTS.items():
+            samples[name].append(fn(steps))
+    return {name: statistics.median(times) / steps * 1e6 for name, times in samples.items()}
 
 
 def cold_start_s(repeats: int = 3) -> float:
@@ -166,18 +186,17 @@ def cold_start_s(repeats: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
+                        help="process CPU time (default: robust on a loaded machine) or wall time")
     args = parser.parse_args()
-    results = {
-        "toolagent tracer1 graph": _per_step_us(run_tracer1, args.steps, args.repeats),
-        "LangGraph prebuilt agent (create_agent)": _per_step_us(run_prebuilt, args.steps, args.repeats),
-        "langgraph.prebuilt.create_react_agent": _per_step_us(run_prebuilt_react, args.steps, args.repeats),
-        "bare LangGraph loop (model + tool invoke)": _per_step_us(run_bare_graph, args.steps, args.repeats),
-        "plain Python loop": _per_step_us(run_plain_loop, args.steps, args.repeats),
-    }
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    results = per_step_us(args.steps, args.repeats)
     peer = results["LangGraph prebuilt agent (create_agent)"]
     react = results["langgraph.prebuilt.create_react_agent"]
-    print(f"per-step framework overhead, {args.steps} steps, median of {args.repeats} runs")
+    print(f"per-step framework overhead ({args.clock} time), {args.steps} steps, median of {args.repeats} "
+          "interleaved runs")
     print(f"| {'agent':<42} | {'µs/step':>10} | {'× prebuilt':>10} | {'× react':>8} |")
     print(f"|{'-' * 44}|{'-' * 12}|{'-' * 12}|{'-' * 10}|")
     for name, value in results.items():

@@ -114,7 +114,8 @@ def test_timeout_kills_the_work() -> None:
     assert not obs.ok and "gave up after 0.3 s" in obs.error
     from toolagent.tools import solver
 
-    assert len(live_processes("solver_worker", parent=os.getpid())) == len(solver._IDLE)  # the busy worker was killed; idle ones wait for work
+    # the busy worker was killed; idle ones wait for work
+    assert len(live_processes("solver_worker", parent=os.getpid())) == len(solver._IDLE)
     assert run_tool(make_tool(ToolConfig()), {"expression": "x + 1 = 3"}, ToolContext()).text == "x = 2"
 
 

@@ -138,6 +138,8 @@ def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages ke
            eval_limit: int | None = typer.Option(None, "--eval-limit", min=1, help="Held-out tasks per eval row."),
            graphs: str | None = typer.Option(None, "--graphs", help="Graphs evaluated after every stage "
                                                                    "(comma-separated: tracer1,react)."),
+           eval_rows: str | None = typer.Option(None, "--eval-rows", help="Stages evaluated at the end "
+                                                                         "(comma-separated: stage2,base,stage1,sft)."),
            lora_top_layers: int | None = typer.Option(None, "--lora-top-layers", min=1,
                                                       help="LoRA on the top N layers only (faster backward)."),
            threads: int | None = typer.Option(None, "--threads", min=1, help="torch CPU threads."),
@@ -148,7 +150,8 @@ def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages ke
     given = {"seed": seed, "model": model, "n_train": n_train, "n_heldout": n_heldout, "sft_epochs": sft_epochs,
              "s1_steps": s1_steps, "s2_steps": s2_steps, "rollout_tasks": rollout_tasks, "eval_limit": eval_limit,
              "lora_top_layers": lora_top_layers, "threads": threads, "device": device,
-             "eval_graphs": [g.strip() for g in graphs.split(",") if g.strip()] if graphs else None}
+             "eval_graphs": [g.strip() for g in graphs.split(",") if g.strip()] if graphs else None,
+             "eval_rows": [r.strip() for r in eval_rows.split(",") if r.strip()] if eval_rows else None}
     given = {k: v for k, v in given.items() if v is not None}
     settings = (RecipeSettings.smallest_settings(str(out), **given) if smallest
                 else RecipeSettings(out=str(out), **given))
@@ -168,13 +171,22 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
            stage: str = typer.Option("stage2", "--stage", help="base, sft, stage1 or stage2."),
            graph: str = typer.Option("tracer1", "--graph", help="tracer1 or react."),
            horizon: int | None = typer.Option(None, "--horizon", min=1, max=10, help="Planning horizon T."),
-           limit: int | None = typer.Option(None, "--limit", min=1, help="Held-out tasks (default: the recipe's).")
+           limit: int | None = typer.Option(None, "--limit", min=1, help="Held-out tasks (default: the recipe's)."),
+           mode: str | None = typer.Option(None, "--mode", help="agent (full runs) or step (first planner turn "
+                                                                "only: first-step metrics)."),
+           variant: str = typer.Option("", "--variant", help="A variant stage folder suffix (e.g. -g1).")
            ) -> None:
     """One more held-out eval row of a finished recipe stage (another graph or horizon), kept in recipe.json."""
     from toolagent.train.recipe import Recipe, load_settings
 
-    recipe_obj = Recipe(load_settings(runs), echo=typer.echo)
-    metrics = recipe_obj.evaluate(stage, graph, horizon, limit=limit if limit is not None else -1)
+    settings = load_settings(runs)
+    if settings.threads:
+        import torch
+
+        torch.set_num_threads(settings.threads)
+    recipe_obj = Recipe(settings, echo=typer.echo)
+    metrics = recipe_obj.evaluate(stage, graph, horizon, variant=variant, limit=limit if limit is not None else -1,
+                                  mode=mode)
     typer.echo(json.dumps({k: metrics.get(k) for k in ("tasks", "first_step_tool_acc", "answer_acc", "mean_steps",
                                                        "seconds_per_task")}))
 
@@ -194,3 +206,15 @@ def table(runs: Path = typer.Option(..., "--runs", help="A recipe folder (its re
     else:
         write_between_markers(write, text)
         typer.echo(f"table written to {write}")
+
+
+@app.command()
+@one_line_errors
+def ship(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
+         stage: str = typer.Option("stage2", "--stage", help="The stage whose adapter ships: sft, stage1, stage2."),
+         dest: Path = typer.Option(Path("toolagent/models/weights/tracer1-tiny"), "--dest",
+                                   help="Where the adapter and its model card go.")) -> None:
+    """Copy a recipe stage's adapter (fp16) and a model card into the package."""
+    from toolagent.train.ship import ship_adapter
+
+    typer.echo(f"shipped {stage} -> {ship_adapter(runs, stage, dest)}")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,29 +44,30 @@ class RecipeSettings(BaseModel):
     seed: int = 0
     model: str = "embedded"
     smallest: bool = False
-    n_train: int = 64
-    n_heldout: int = 64
+    n_train: int = 32
+    n_heldout: int = 60
     horizon: int = 5
     # SFT
-    sft_epochs: float = 2.0
-    sft_lr: float = 3e-4
-    grad_accum: int = 4
+    sft_epochs: float = 1.0
+    sft_lr: float = 4e-4
+    grad_accum: int = 2
     lora_r: int = 16
     lora_alpha: int = 32
     #: LoRA only on the top N decoder layers (None: all); the frozen lower layers then need no backward pass
-    lora_top_layers: int | None = None
+    lora_top_layers: int | None = 10
     # GRPO
-    s1_steps: int = 8
-    s2_steps: int = 6
+    s1_steps: int = 4
+    s2_steps: int = 3
     rl_lr: float = 5e-5
     num_generations: int = 4
-    max_completion_length: int = 112
+    max_completion_length: int = 96
     gamma: float = 0.8
+    guided_rollouts: bool = True
     lambda_rep: float = 0.1
     # rollouts and evaluation
-    rollout_tasks: int = 16
+    rollout_tasks: int = 8
     max_steps: int = 5
-    eval_limit: int | None = 64
+    eval_limit: int | None = 30
     eval_graphs: list[Literal["tracer1", "react"]] = Field(default_factory=lambda: ["tracer1"])
     eval_workers: int = 1
     eval_rows: list[Literal["base", "sft", "stage1", "stage2"]] = Field(
@@ -85,7 +85,7 @@ class RecipeSettings(BaseModel):
         base = {"out": out, "smallest": True, "n_train": 3, "n_heldout": 2, "horizon": 1, "sft_epochs": 1.0,
                 "grad_accum": 1, "s1_steps": 1, "s2_steps": 1, "num_generations": 2, "max_completion_length": 16,
                 "rollout_tasks": 1, "max_steps": 1, "eval_limit": 1, "eval_mode": "step", "lora_r": 4,
-                "lora_alpha": 8, "device": "cpu"}
+                "lora_alpha": 8, "lora_top_layers": 1, "device": "cpu"}
         return cls(**{**base, **overrides})
 
 
@@ -114,10 +114,16 @@ class Recipe:
             raise BadInput(f"{self.root} was made with other settings ({', '.join(changed)}); use a new --out")
 
     def save(self) -> None:
+        """Write recipe.json, merged with what another process (``train ablate``) recorded meanwhile."""
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / "recipe.json.tmp"
+        file = self.root / "recipe.json"
+        if file.is_file():
+            disk = json.loads(file.read_text(encoding="utf-8"))
+            for key in ("stages", "evals"):
+                self.record[key] = {**disk.get(key, {}), **self.record[key]}
+        tmp = self.root / f"recipe.json.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(self.record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        tmp.replace(self.root / "recipe.json")
+        tmp.replace(file)
 
     def done(self, stage: str) -> bool:
         return bool(self.record["stages"].get(stage, {}).get("done"))
@@ -171,7 +177,7 @@ class Recipe:
 
         refs = suite_references(self.suite_dir(), "train")
         rows = stage1_rows(refs, planner_tools(self.suite_dir()), horizon=self.settings.horizon,
-                           **prompt_options(self.settings.model))
+                           **prompt_options(self.base_dir()))
         return rows
 
     def stage_data(self) -> dict[str, Any]:
@@ -231,12 +237,23 @@ class Recipe:
                                     max_completion_length=s.max_completion_length,
                                     init_adapter=str(self.path(init)))
 
+    def _rollout(self) -> Any:
+        """GRPO samples drawn as the agent decodes (guided, fast decoder), unless ``--unguided-rollouts``."""
+        if not self.settings.guided_rollouts:
+            return None
+        from toolagent.train.datasets import planner_tools
+        from toolagent.train.guided_rollout import make_guided_rollout
+
+        return make_guided_rollout(planner_tools(self.suite_dir()), self.settings.horizon,
+                                   self.settings.max_completion_length)
+
     def stage_stage1(self) -> dict[str, Any]:
         from toolagent.train.trainers import train_stage1
 
         s = self.settings
         data = self._dataset().shuffle(seed=s.seed + 1)
-        result = train_stage1(self._grpo_settings("stage1", str(self.path("data")), s.s1_steps, "sft"), data)
+        result = train_stage1(self._grpo_settings("stage1", str(self.path("data")), s.s1_steps, "sft"), data,
+                              self._rollout())
         return {"steps": result.steps, "final_reward": result.final_reward}
 
     def stage_rollouts(self) -> dict[str, Any]:
@@ -260,7 +277,7 @@ class Recipe:
         s = self.settings
         log = self.path("rollouts") / "feedback.jsonl"
         data = load_stage2(log).shuffle(seed=s.seed + 2)
-        result = train_stage2(self._grpo_settings("stage2", str(log), s.s2_steps, "stage1"), data)
+        result = train_stage2(self._grpo_settings("stage2", str(log), s.s2_steps, "stage1"), data, self._rollout())
         return {"steps": result.steps, "final_reward": result.final_reward, "rows": len(data)}
 
     # ------------------------------------------------------------------ models and evaluation
@@ -268,28 +285,31 @@ class Recipe:
         """The stage's model as a plain folder: the base itself, or base + the stage's adapter merged (cached)."""
         if stage == "base":
             return self.base_dir()
+        from toolagent.models.embedded import is_cached, merge_adapter
+
         folder = self.path(stage) / "merged"
-        if not (folder / "config.json").is_file():
+        if not is_cached(folder):
             merge_adapter(self.base_dir(), self.path(stage), folder)
         return folder
 
-    def eval_key(self, stage: str, graph: str, horizon: int, variant: str = "") -> str:
-        return f"{stage}{variant}/{graph}/T{horizon}"
+    def eval_key(self, stage: str, graph: str, horizon: int, variant: str = "", mode: str = "agent") -> str:
+        return f"{stage}{variant}/{graph}/T{horizon}" + ("" if mode == "agent" else f"/{mode}")
 
     def evaluate(self, stage: str, graph: str = "tracer1", horizon: int | None = None, variant: str = "",
-                 limit: int | None = -1) -> dict[str, Any]:
+                 limit: int | None = -1, mode: str | None = None) -> dict[str, Any]:
         """``eval synth`` of one stage's model on the held-out split; recorded under ``evals``."""
         from toolagent.eval.synth import evaluate
 
         horizon = horizon or self.settings.horizon
         limit = self.settings.eval_limit if limit == -1 else limit
-        key = self.eval_key(stage, graph, horizon, variant)
+        mode = mode or self.settings.eval_mode
+        key = self.eval_key(stage, graph, horizon, variant, mode)
         out = self.root / "eval" / key.replace("/", "-")
         load = os.getloadavg()[0]
         start = time.perf_counter()
         metrics = evaluate(self.suite_dir(), "heldout", f"hf:{self.merged(stage + variant)}", out, graph=graph,
                            horizon=horizon, limit=limit, workers=self.settings.eval_workers,
-                           max_steps=self.settings.max_steps, mode=self.settings.eval_mode, progress=True)
+                           max_steps=self.settings.max_steps, mode=mode, progress=True)
         metrics["eval_seconds"] = round(time.perf_counter() - start, 1)
         metrics["load_average"] = round(load, 1)
         self.record["evals"][key] = metrics
@@ -298,7 +318,12 @@ class Recipe:
 
     def stage_eval(self, stage: str) -> Callable[[], dict[str, Any]]:
         def run() -> dict[str, Any]:
-            return {graph: self.evaluate(stage, graph) for graph in self.settings.eval_graphs}
+            self.save()  # picks up rows another process (``train ablate``) measured meanwhile
+            done = self.record["evals"]
+            horizon = self.settings.horizon
+            mode = self.settings.eval_mode
+            return {graph: done.get(self.eval_key(stage, graph, horizon, mode=mode)) or self.evaluate(stage, graph)
+                    for graph in self.settings.eval_graphs}
 
         return run
 
@@ -332,32 +357,20 @@ class Recipe:
         return self.record
 
 
-def prompt_options(model: str) -> dict[str, Any]:
-    """The planner_messages options the agent uses at inference for ``model`` (training must match them)."""
+def prompt_options(model_dir: Path) -> dict[str, Any]:
+    """The planner_messages options the agent uses at inference for this model (training must match them):
+    the prompt profile the runtime picks with ``prompt_profile="auto"`` (compact for small local models)."""
     import inspect
 
     from toolagent import planner
+    from toolagent.models.hf import HFChatModel
 
     if "profile" not in inspect.signature(planner.planner_messages).parameters:
         return {}
-    chooser = getattr(planner, "profile_for", None)
-    return {"profile": chooser(model) if chooser else "compact"}
-
-
-def merge_adapter(base: Path, adapter: Path, out: Path) -> None:
-    """Merge a LoRA adapter into its base and save a plain model folder (atomically)."""
-    import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    work = out.with_name(out.name + ".tmp")
-    shutil.rmtree(work, ignore_errors=True)
-    merged.save_pretrained(work)
-    AutoTokenizer.from_pretrained(base).save_pretrained(work)
-    shutil.rmtree(out, ignore_errors=True)
-    work.rename(out)
+    if not (model_dir / "config.json").is_file():  # the tiny CI model, before it is built from these prompts
+        return {"profile": "compact"}
+    small = getattr(HFChatModel(model_path=str(model_dir)), "prefers_compact_prompt", False)
+    return {"profile": "compact" if small else "full"}
 
 
 def git_commit() -> str | None:

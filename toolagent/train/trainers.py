@@ -27,6 +27,7 @@ from toolagent.errors import BadInput, ConfigError
 from toolagent.train.rewards import Stage1Weights
 
 Stage = Literal["stage1", "stage2", "sft"]
+LLAMA_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 class TrainSettings(BaseModel):
@@ -122,8 +123,10 @@ def peft_config(settings: TrainSettings) -> Any:
         return None
     from peft import LoraConfig
 
+    # PEFT takes a layer subset only with named modules (the linear layers of a Llama block)
+    modules: str | list[str] = "all-linear" if settings.lora_layers is None else list(LLAMA_LINEAR)
     return LoraConfig(r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
-                      target_modules="all-linear", task_type="CAUSAL_LM", layers_to_transform=settings.lora_layers)
+                      target_modules=modules, task_type="CAUSAL_LM", layers_to_transform=settings.lora_layers)
 
 
 def seed_everything(seed: int) -> None:
@@ -187,8 +190,11 @@ def _finish(trainer: Any, settings: TrainSettings, tokenizer: Any, callback: Any
                        final_loss=losses[-1] if losses else None)
 
 
-def run_grpo(settings: TrainSettings, dataset: Any, reward_funcs: list[Any]) -> TrainResult:
-    """GRPO on ``dataset`` (a ``prompt`` column plus the reward functions' columns)."""
+def run_grpo(settings: TrainSettings, dataset: Any, reward_funcs: list[Any], rollout_func: Any = None) -> TrainResult:
+    """GRPO on ``dataset`` (a ``prompt`` column plus the reward functions' columns). ``rollout_func``: TRL's hook
+    for sampling the completions (``guided_rollout.make_guided_rollout``: as the agent decodes)."""
+    import os
+
     from trl import GRPOTrainer
 
     from toolagent.train.curves import make_curve_callback
@@ -196,31 +202,36 @@ def run_grpo(settings: TrainSettings, dataset: Any, reward_funcs: list[Any]) -> 
     start = time.perf_counter()
     model, tokenizer = load_model(settings)
     callback = make_curve_callback()
+    extra: dict[str, Any] = {}
+    if rollout_func is not None:
+        os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+        extra["rollout_func"] = rollout_func
     trainer = GRPOTrainer(model=model, reward_funcs=reward_funcs, args=grpo_config(settings),
                           train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config(settings),
-                          callbacks=[callback])
+                          callbacks=[callback], **extra)
     trainer.train()
     return _finish(trainer, settings, tokenizer, callback, start, "reward_curve", ("reward", "reward_std"))
 
 
-def train_stage1(settings: TrainSettings, dataset: Any = None) -> TrainResult:
+def train_stage1(settings: TrainSettings, dataset: Any = None, rollout_func: Any = None) -> TrainResult:
     from toolagent.train.datasets import load_stage1
     from toolagent.train.rewards import make_stage1_reward_func
 
     dataset = dataset if dataset is not None else load_stage1(settings.data, horizon=settings.horizon,
                                                               limit=settings.limit)
     _check_rows(dataset, ("prompt", "reference"))
-    return run_grpo(settings, dataset, [make_stage1_reward_func(settings.weights)])
+    return run_grpo(settings, dataset, [make_stage1_reward_func(settings.weights)], rollout_func)
 
 
-def train_stage2(settings: TrainSettings, dataset: Any = None) -> TrainResult:
+def train_stage2(settings: TrainSettings, dataset: Any = None, rollout_func: Any = None) -> TrainResult:
     from toolagent.train.datasets import load_stage2
     from toolagent.train.grounded import make_stage2_reward_func
 
     dataset = dataset if dataset is not None else load_stage2(settings.data, limit=settings.limit,
                                                               fill_from_outcome=settings.fill_from_outcome)
     _check_rows(dataset, ("prompt", "executed", "reward"))
-    return run_grpo(settings, dataset, [make_stage2_reward_func(unknown_reward=settings.unknown_reward)])
+    return run_grpo(settings, dataset, [make_stage2_reward_func(unknown_reward=settings.unknown_reward)],
+                    rollout_func)
 
 
 def train_sft(settings: TrainSettings, dataset: Any = None) -> TrainResult:

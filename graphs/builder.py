@@ -30,8 +30,7 @@ from langgraph.graph import END, START, StateGraph
 
 from toolagent.errors import BadInput
 from toolagent.feedback import as_hooks
-from toolagent.graphs.chat import (earlier_turns, final_message, is_new_turn, step_messages,
-                                   without_image_data)
+from toolagent.graphs.chat import earlier_turns, is_new_turn, without_image_data
 from toolagent.graphs.per_run import RunSettings, Variants
 from toolagent.graphs import speculation
 from toolagent.graphs.runtime import Agent
@@ -117,10 +116,20 @@ def _finish(state: AgentState, config: RunnableConfig, **update: Any) -> Update:
     workspace = state.get("workspace")
     if workspace and update.get("status") in TERMINAL and not _configurable(config).get(WORKSPACE_KEY):
         shutil.rmtree(workspace, ignore_errors=True)
-    if update.get("status") in TERMINAL:  # every run ends its chat turn with an AIMessage
-        closing = final_message(state.get("run_id") or "", update.get("answer"), update["status"], update.get("error"))
-        update["messages"] = [*update.get("messages", []), closing]
+    if update.get("status") in TERMINAL:  # the run's chat turn: its tool calls and results, then the answer
+        update["messages"] = [*update.get("messages", []), *turn_messages(state, update)]
     return {**update, "pending": None, "elapsed_s": time.time() - state.get("started_at", time.time())}
+
+
+def turn_messages(state: AgentState, update: Update) -> list[BaseMessage]:
+    """The chat messages a finished run adds: a tool call and its result per executed step, then the answer (or
+    why there is none). Written once, when the run ends: LangGraph stores the channel whole at every checkpoint,
+    and live progress is in the custom stream already."""
+    from toolagent.graphs.chat import final_message, step_messages
+
+    run_id = state.get("run_id") or ""
+    calls = [m for s in executed_calls(state) for m in step_messages(run_id, s)]
+    return [*calls, final_message(run_id, update.get("answer"), update["status"], update.get("error"))]
 
 
 # ----------------------------------------------------------------------------------------------- the prompt
@@ -442,7 +451,7 @@ def _after_tool(agent: Agent, state: AgentState, config: RunnableConfig, pending
     _emit({"type": "observation", "tool": pending["call"]["tool"], "observation": obs.model_dump(mode="json")})
     step = _record_step(agent, state, pending, obs, config, speculative=speculative,
                         new_images=_new_image_refs(obs))
-    update: Update = {"pending": None, "steps": [step], "messages": step_messages(state.get("run_id") or "", step)}
+    update: Update = {"pending": None, "steps": [step]}
     max_steps = agent.settings.max_steps
     if len(executed_calls(state)) + 1 >= max_steps:
         update["notices"] = [BUDGET_NOTICE.format(max_steps=max_steps)]

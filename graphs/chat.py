@@ -1,7 +1,9 @@
 """The graph's ``messages`` channel: the chat view of a run for LangChain front-ends.
 
-A run adds the user turn (when the input was a question rather than chat messages), an AIMessage tool call and a
-ToolMessage per executed step, and the final answer (or one line saying why there is none) as an AIMessage. The
+A run adds the user turn (when the input was a question rather than chat messages) when it starts and, when it
+ends, an AIMessage tool call and a ToolMessage per executed step and the final answer (or one line saying why
+there is none) as an AIMessage (bench/checkpoints.py: per-step messages written live cost +36% checkpoint bytes
+at 20 steps, written at the end +4%). The
 channel persists on a thread: a later question continues the conversation and the earlier turns become planner
 history. LangGraph stores the channel whole at every checkpoint, so a ToolMessage carries the observation's text
 capped at ``MESSAGE_CHARS`` (the full observation stays in ``steps``) and image blocks of a chat turn are replaced

@@ -7,7 +7,8 @@ channel whole at every checkpoint, so what a step keeps here is what a run's che
 
 ``messages`` is the chat view for LangChain front-ends (Agent Chat UI, Studio's chat, ``create_agent`` callers):
 the user turn, an AIMessage tool call and a ToolMessage per executed step (its text capped, the full observation is
-in ``steps``), and the final answer as an AIMessage. It persists across the runs of a thread: a second question
+in ``steps``), and the final answer as an AIMessage. The steps' messages are written when the run ends (a list
+channel is stored whole at every checkpoint; live progress is in the ``custom`` stream). It persists across the runs of a thread: a second question
 continues the conversation, the earlier turns become history for the planner.
 """
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from toolagent.errors import BadInput
@@ -30,7 +29,7 @@ class AgentSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     #: a model spec (embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR) or a chat model
-    model: str | BaseChatModel = "embedded"
+    model: Any = "embedded"  # str | BaseChatModel (checked below; langchain is not imported for the CLI's --help)
     #: tracer1 = anticipatory planning (forecast ``horizon`` steps, run the first); react = one step at a time
     graph: Graph = "tracer1"
     horizon: int = Field(5, ge=1, le=10, description="steps forecast per planner turn (tracer1)")
@@ -59,10 +58,16 @@ class AgentSettings(BaseModel):
 
     @field_validator("model")
     @classmethod
-    def _model_spec(cls, value: str | BaseChatModel) -> str | BaseChatModel:
-        if isinstance(value, str) and not value.strip():
-            raise ValueError("the model spec is empty")
-        return value.strip() if isinstance(value, str) else value
+    def _model_spec(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("the model spec is empty")
+            return value.strip()
+        from langchain_core.language_models import BaseChatModel
+
+        if not isinstance(value, BaseChatModel):
+            raise ValueError(f"expected a model spec string or a LangChain chat model, got {type(value).__name__}")
+        return value
 
     @field_validator("extra_instructions")
     @classmethod

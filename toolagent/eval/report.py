@@ -30,7 +30,7 @@ def summarize(job: EvalJob, bench: Bench, rows: list[dict[str, Any]]) -> dict[st
     usage = Counter(t for r in ok for t in r.get("tools") or [])
     elapsed = [float(r["elapsed_s"]) for r in ok if r.get("elapsed_s") is not None]
     summary: dict[str, Any] = {
-        "benchmark": job.bench, "mode": job.mode, "split": job.split if job.bench == "gaia" else None,
+        "benchmark": job.bench, "mode": job.mode, "split": job.split if job.bench != "gta" else None,
         "model": job.model, "graph": job.graph, "max_steps": job.max_steps,
         # a react run plans one step at a time: the job's --horizon default means nothing there
         "horizon": None if job.graph == "react" else job.horizon,

@@ -36,6 +36,8 @@ AGENT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "multimodal": (bool | None, typer.Option(None, "--vision/--text-only", help="Send images to the planner.")),
     "speculate": (bool, typer.Option(_default("speculate"), "--speculate/--no-speculate",
                                      help="Prefetch later forecast steps of side-effect-free tools.")),
+    "speculate_plans": (bool, typer.Option(_default("speculate_plans"), "--speculate-plans/--no-speculate-plans",
+                                           help="Also run the planner turn after next ahead (needs --speculate).")),
     "prompt_profile": (str, typer.Option(_default("prompt_profile"), "--prompt",
                                          help="Planner prompt: auto, full or compact (one line per tool).")),
 }

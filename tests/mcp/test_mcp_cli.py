@@ -4,6 +4,7 @@ MCP server over stdio and over streamable HTTP, ``toolagent tools --mcp``, bad c
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -90,3 +91,17 @@ def test_ctrl_c_during_a_call_shuts_the_server_down(tmp_path: Path) -> None:
     assert proc.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr[-1500:]
     for pid in children:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split(")")[-1][:3]
+
+
+def test_the_served_graph_takes_mcp_servers_from_the_environment(tmp_path: Path) -> None:
+    script = ("import json; from toolagent.graphs.served import served_graph; g = served_graph('tracer1'); "
+              "s = g.invoke({'question': 'What is 2 plus 3?'}, context={'horizon': 2}); "
+              "print(json.dumps({'answer': s['answer'], 'tool': s['steps'][0]['executed']['tool'], "
+              "'context': sorted(g.get_context_jsonschema()['properties'])}))")
+    env = {**os.environ, "TOOLAGENT_MODEL": "py:tests.mcp.planner:model",
+           "TOOLAGENT_MCP": str(write_config(tmp_path, stdio_config())), "TOOLAGENT_SEARCH": "none"}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == {"answer": "5", "tool": "add", "context": ["approve", "horizon", "max_steps", "model", "tools"]}

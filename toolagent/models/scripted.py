@@ -23,6 +23,24 @@ Policy = Callable[[Sequence[BaseMessage]], str]
 
 
 class ScriptedChatModel(BaseChatModel):
+    """A chat model that answers from a script instead of a network or weights: the planner for tests, demos and
+    benchmarks, usable wherever a LangChain chat model is (``create_tracer1_agent(ScriptedChatModel(...))``,
+    ``--model py:my_module:model``).
+
+    Replies must be in the forecast wire format (see the README), e.g.
+    ``'{"thought": "add", "plan": [{"tool": "calculator", "args": {"expression": "2+3"}}]}'`` and, once the
+    observation is in the prompt, ``'{"plan": [{"tool": "answer", "args": {"text": "5"}}]}'``.
+
+    Args:
+        responses: replies returned in order, one per model call; the last one repeats once they run out.
+        policy: ``policy(messages) -> str`` computes each reply from the prompt instead (stateless, so safe under
+            concurrent runs); it wins over ``responses``.
+        latency_s: a fixed delay per call (``time.sleep`` under ``invoke``, ``asyncio.sleep`` under ``ainvoke``).
+
+    ``calls`` counts the replies served from ``responses``. It streams nothing token by token (one chunk per
+    reply) and reports no token usage.
+    """
+
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     responses: list[str] = Field(default_factory=list)

@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "approve": "toolagent.embed.approval",
     "edit": "toolagent.embed.approval",
     "stop": "toolagent.embed.approval",
+    "reject": "toolagent.embed.approval",
     "AgentSettings": "toolagent.settings",
     "run_agent": "toolagent.agent",
     "arun_agent": "toolagent.agent",
@@ -82,6 +83,7 @@ __all__ = [
     "invoke_agent",
     "pending_approval",
     "read_feedback",
+    "reject",
     "resolve_model",
     "result_of",
     "run_agent",
@@ -104,7 +106,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the real names
     from toolagent.agent import ainvoke_agent, arun_agent, build_agent, invoke_agent, run_agent
-    from toolagent.embed.approval import approval_request, approve, edit, pending_approval, stop
+    from toolagent.embed.approval import approval_request, approve, edit, pending_approval, reject, stop
     from toolagent.embed.factory import answer_text, create_react_baseline, create_tracer1_agent, result_of
     from toolagent.embed.wrap import agent_input, answer_chain, as_tool, extract_answer
     from toolagent.errors import BadInput, ConfigError, ToolagentError

@@ -62,7 +62,7 @@ def test_jump_forward_and_lookup_drafts_change_passes_not_tokens(pair: tuple[HFC
     grammar = compiled_grammar(tokenizer, forecast_schema(build_tools(names=["calculator"]), 1),
                                model.get_output_embeddings().out_features)
     prompt = _prompt_ids(fast, _messages(SYSTEM, QUESTIONS[0]))
-    plain = Decoder(model, tokenizer, [tokenizer.eos_token_id], jump_forward=False)
+    plain = Decoder(model, tokenizer, [tokenizer.eos_token_id], jump_forward=False, lookup=0)
     drafted = Decoder(model, tokenizer, [tokenizer.eos_token_id], jump_forward=True, lookup=4)
     a = plain.generate(prompt, Sampling(80), grammar=grammar)
     b = drafted.generate(prompt, Sampling(80), grammar=grammar)

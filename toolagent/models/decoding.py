@@ -3,8 +3,8 @@
 ``Decoder(model, tokenizer, eos_ids).generate(prompt_ids, Sampling(...), grammar=..., stops=...)`` returns the new
 token ids. Callers serialise calls (HFChatModel holds its lock): the decoder owns one KV cache.
 
-- **Static KV cache, reused across calls.** One ``transformers.StaticCache`` lives as long as the decoder, with
-  the exact token ids whose keys/values it holds. A new prompt reuses the KV of its longest common prefix with
+- **Static KV cache, reused across calls.** One preallocated ``transformers.StaticCache`` (whose attention reads
+  only the filled positions) lives as long as the decoder, with the exact token ids whose keys/values it holds. A new prompt reuses the KV of its longest common prefix with
   those ids (the system prompt and tool menu that repeat on every planner turn) and prefills only the rest. The
   reuse is keyed on token ids, so a change anywhere (another tool menu) ends it at the first differing token:
   a stale entry can never be read. Prefill computes logits for the last position only.
@@ -21,14 +21,16 @@ token ids. Callers serialise calls (HFChatModel holds its lock): the decoder own
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 #: most draft tokens verified in one forward pass
 MAX_DRAFT = 8
-#: n-gram sizes tried for prompt-lookup drafts (longest first)
+#: n-gram sizes tried for prompt-lookup drafts (longest first), and the most lookup tokens per pass
 LOOKUP_NGRAMS = (3, 2)
+LOOKUP_DRAFT = 4
 _CACHE_STEP = 512
 
 
@@ -88,11 +90,32 @@ def lookup_draft(context: Sequence[int], limit: int) -> list[int]:
     return []
 
 
+@functools.cache
+def _filled_layer_class() -> type:
+    from transformers.cache_utils import StaticLayer
+
+    class FilledStaticLayer(StaticLayer):
+        """Preallocated in place like StaticLayer, but attention reads only the filled positions: no masked tail
+        of empty slots, and no mask at all for a one-token step (as with transformers' dynamic cache)."""
+
+        is_compileable = False
+
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+            keys, values = super().update(key_states, value_states, *args, **kwargs)
+            filled = int(self.cumulative_length)
+            return keys[:, :, :filled], values[:, :, :filled]
+
+        def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+            return int(self.get_seq_length()) + query_length, 0
+
+    return FilledStaticLayer
+
+
 class Decoder:
     """Greedy/sampled decoding over one model with a reusable static KV cache (see module docstring)."""
 
     def __init__(self, model: Any, tokenizer: Any, eos_ids: Iterable[int], jump_forward: bool = True,
-                 lookup: int = 0) -> None:
+                 lookup: int = LOOKUP_DRAFT) -> None:
         self.model, self.tokenizer = model, tokenizer
         self.eos = {int(e) for e in eos_ids}
         self.jump_forward = jump_forward
@@ -117,9 +140,14 @@ class Decoder:
         if self._cache is not None and needed <= self._size:
             return
         from transformers import StaticCache
+        from transformers.cache_utils import StaticLayer
 
         self._size = -(-needed // _CACHE_STEP) * _CACHE_STEP
-        self._cache = StaticCache(config=self.model.config, max_cache_len=self._size)
+        cache = StaticCache(config=self.model.config, max_cache_len=self._size)
+        grown = _filled_layer_class()
+        cache.layers = [grown(max_cache_len=self._size) if type(layer) is StaticLayer else layer
+                        for layer in cache.layers]
+        self._cache = cache
         self._ids = []
 
     def _truncate(self, n: int) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import json
 import threading
 from contextlib import AsyncExitStack
@@ -150,6 +151,8 @@ class MCPTool(BaseTool):
         except TimeoutError:
             future.cancel()
             raise ToolError(f"{self.name} timed out after {self.timeout_s:g} s (MCP server {self.server})") from None
+        except concurrent.futures.CancelledError:
+            raise ToolError(f"{self.name}: the MCP server {self.server!r} was shut down during the call") from None
 
     async def _arun(self, *args: Any, **kwargs: Any) -> str:
         kwargs.pop("run_manager", None)
@@ -189,6 +192,10 @@ class MCPServers:
             self.loop, self._stop, ready = loop, asyncio.Event(), loop.create_future()
             started.set()
             loop.run_until_complete(self._serve(ready))
+            calls = asyncio.all_tasks(loop)  # calls still waiting on a closed server end now (threads wait on them)
+            for task in calls:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*calls, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 

@@ -84,7 +84,7 @@ def test_ctrl_c_during_a_call_shuts_the_server_down(tmp_path: Path) -> None:
         assert children, "the MCP server process never started"
         time.sleep(2)  # the planner has called `hang` by now
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -33,3 +33,14 @@ def hang_policy(messages: Sequence[BaseMessage]) -> str:
 
 
 hang_model = ScriptedChatModel(policy=hang_policy)
+
+
+def pid_policy(messages: Sequence[BaseMessage]) -> str:
+    """Asks the MCP server for its process id, then answers with it (which server process served the task)."""
+    out = latest_output(messages).strip()
+    if not out:
+        return reply(step("server_pid", {}), answer_step("?"))
+    return reply(answer_step(out))
+
+
+pid_model = ScriptedChatModel(policy=pid_policy)

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from toolagent.cli.agent_options import agent_options
-from toolagent.cli.common import one_line_errors, tool_options
+from toolagent.cli.common import MCP_OPTION, one_line_errors, tool_options
 from toolagent.settings import AgentSettings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="GAIA, GTA and synthetic-suite evaluations.")
@@ -74,10 +74,15 @@ _PYTHON = typer.Option(False, "--enable-python", help="Offer the python tool (su
 
 def _job_args(*, settings: AgentSettings, workers: int, task_timeout: float, tool_cache: str | None,
               tool_cache_dir: Path | None, backend: str, ray_address: str | None, search: str | None = None,
-              corpus: Path | None = None, vlm: str | None = None, enable_python: bool = False) -> dict[str, Any]:
+              corpus: Path | None = None, vlm: str | None = None, enable_python: bool = False,
+              mcp: Path | None = None) -> dict[str, Any]:
     """The EvalJob fields the benchmarks share (validated first)."""
     _common(workers, tool_cache, backend)
-    return {"agent": settings, "workers": workers, "task_timeout": task_timeout, "tool_cache": tool_cache or "off",
+    if mcp is not None:
+        from toolagent.tools.mcp import read_config
+
+        read_config(mcp)  # a bad config is one line now, not an error row per task
+    return {"mcp": str(mcp.resolve()) if mcp else None, "agent": settings, "workers": workers, "task_timeout": task_timeout, "tool_cache": tool_cache or "off",
             "tool_cache_dir": str(tool_cache_dir.resolve()) if tool_cache_dir else None,
             "tool_options": tool_options(search, corpus, vlm, enable_python, base_url=settings.base_url),
             "backend": backend, "ray_address": ray_address}
@@ -93,13 +98,13 @@ def gaia(
     limit: int | None = _LIMIT, workers: int = _WORKERS, task_timeout: float = _TIMEOUT, out: Path | None = _OUT,
     tool_cache: str | None = _CACHE, tool_cache_dir: Path | None = _CACHE_DIR, backend: str = _BACKEND,
     ray_address: str | None = _RAY, retry_errors: bool = _RETRY, quiet: bool = _QUIET, search: str | None = _SEARCH,
-    corpus: Path | None = _CORPUS, vlm: str | None = _VLM, enable_python: bool = _PYTHON, *,
-    settings: AgentSettings,
+    corpus: Path | None = _CORPUS, vlm: str | None = _VLM, enable_python: bool = _PYTHON,
+    mcp: Path | None = MCP_OPTION, *, settings: AgentSettings,
 ) -> None:
     """Run the agent on GAIA; score with the official question_scorer; write a submission file."""
     shared = _job_args(settings=settings, workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
                        tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
-                       corpus=corpus, vlm=vlm, enable_python=enable_python)
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, mcp=mcp)
     out = out or Path("runs") / f"gaia-{split}-{settings.graph}-{_slug(settings.model_name)}"
     _run({"bench": "gaia", "mode": "agent", "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "split": split, "level": level, "limit": limit, **shared}, retry_errors, quiet)
@@ -114,8 +119,8 @@ def gta(
     limit: int | None = _LIMIT, workers: int = _WORKERS, task_timeout: float = _TIMEOUT, out: Path | None = _OUT,
     tool_cache: str | None = _CACHE, tool_cache_dir: Path | None = _CACHE_DIR, backend: str = _BACKEND,
     ray_address: str | None = _RAY, retry_errors: bool = _RETRY, quiet: bool = _QUIET, search: str | None = _SEARCH,
-    corpus: Path | None = _CORPUS, vlm: str | None = _VLM, enable_python: bool = _PYTHON, *,
-    settings: AgentSettings,
+    corpus: Path | None = _CORPUS, vlm: str | None = _VLM, enable_python: bool = _PYTHON,
+    mcp: Path | None = MCP_OPTION, *, settings: AgentSettings,
 ) -> None:
     """Run GTA in step-by-step mode (InstAcc/ToolAcc/ArgAcc/SummAcc) or end-to-end (AnsAcc, tool F1).
     --model gold replays the gold steps (step mode: a loader/scorer check)."""
@@ -125,7 +130,7 @@ def gta(
         raise BadInput(f"--mode must be step or e2e, got {mode!r}")
     shared = _job_args(settings=settings, workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
                        tool_cache_dir=tool_cache_dir, backend=backend, ray_address=ray_address, search=search,
-                       corpus=corpus, vlm=vlm, enable_python=enable_python)
+                       corpus=corpus, vlm=vlm, enable_python=enable_python, mcp=mcp)
     out = out or Path("runs") / f"gta-{mode}-{settings.graph}-{_slug(settings.model_name)}"
     _run({"bench": "gta", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "limit": limit, **shared}, retry_errors, quiet)
@@ -140,7 +145,7 @@ def synth(
     mode: str = typer.Option("agent", "--mode", help="agent (full runs) or step (one planner turn per task)."),
     limit: int | None = _LIMIT, workers: int = _WORKERS, task_timeout: float = _TIMEOUT, out: Path | None = _OUT,
     tool_cache: str | None = _CACHE, tool_cache_dir: Path | None = _CACHE_DIR, retry_errors: bool = _RETRY,
-    quiet: bool = _QUIET, *, settings: AgentSettings,
+    quiet: bool = _QUIET, mcp: Path | None = MCP_OPTION, *, settings: AgentSettings,
 ) -> None:
     """Run a model on a synthetic suite split with the real tools: first-step tool/argument accuracy, answer
     accuracy, steps and seconds per task, each per task kind."""
@@ -151,7 +156,7 @@ def synth(
     if split not in ("heldout", "train"):
         raise BadInput(f"--split must be heldout or train, got {split!r}")
     shared = _job_args(settings=settings, workers=workers, task_timeout=task_timeout, tool_cache=tool_cache,
-                       tool_cache_dir=tool_cache_dir, backend="thread", ray_address=None)
+                       tool_cache_dir=tool_cache_dir, backend="thread", ray_address=None, mcp=mcp)
     out = out or Path("runs") / f"synth-{split}-{mode}-{settings.graph}-{_slug(settings.model_name)}"
     _run({"bench": "synth", "mode": mode, "data": str(data.expanduser().resolve()), "run_dir": str(out.resolve()),
           "split": split, "limit": limit, **shared}, retry_errors, quiet)

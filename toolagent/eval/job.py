@@ -46,6 +46,8 @@ class EvalJob(BaseModel):
     tool_cache: Literal["off", "record", "replay"] = "off"
     tool_cache_dir: str | None = None
     tool_options: dict[str, Any] = Field(default_factory=dict)
+    #: an mcpServers JSON file: its servers' tools join the agent's (started once per worker, closed at exit)
+    mcp: str | None = None
     backend: Backend = "thread"
     ray_address: str | None = None
 
@@ -154,6 +156,16 @@ class AgentPool:
     def __init__(self) -> None:
         self._agents: dict[tuple[Any, ...], Any] = {}
         self._lock = threading.Lock()
+        self._servers: Any = None
+
+    def mcp_tools(self, config: str, reserved: set[str]) -> list[Any]:
+        """The tools of the job's MCP servers, started on first use (once per pool, i.e. per worker process);
+        they shut down when the process exits."""
+        from toolagent.tools.mcp import MCPServers
+
+        if self._servers is None:
+            self._servers = MCPServers(config, reserved).start()
+        return list(self._servers.tools)
 
     def get(self, key: tuple[Any, ...], build: Any) -> Any:
         with self._lock:
@@ -174,12 +186,21 @@ def run_agent_task(job: EvalJob, *, task_id: str, question: str, images: list[st
     sink = JSONLFeedbackSink(log)
     model = shared_model(job.model, job.base_url)
 
+    pool = pool or AgentPool()
+
     def build() -> Any:
-        return build_agent(model, tools, settings=job.agent, tool_config=tool_config or job.tool_config(),
+        config = tool_config or job.tool_config()
+        chosen = tools
+        if job.mcp:  # the job's MCP servers' tools join the task's tools
+            from toolagent.tools.registry import available_tools, build_tools
+
+            base = chosen if chosen is not None else available_tools(build_tools(config))
+            chosen = [*base, *pool.mcp_tools(job.mcp, {t.name for t in base})]
+        return build_agent(model, chosen, settings=job.agent, tool_config=config,
                            extra_instructions=extra_instructions)
 
     key = (tuple(t.name for t in tools) if tools is not None else None, extra_instructions)
-    agent = (pool or AgentPool()).get(key, build)
+    agent = pool.get(key, build)
     # synchronous on this worker thread (no event loop per task); the deadline stops the graph at the next step
     # boundary, and the executor writes the timeout row at the deadline even if a model call hangs
     deadline = time.time() + job.task_timeout

@@ -91,21 +91,27 @@ def _turn(outcome: PlanOutcome, messages: list[BaseMessage], tools: dict[str, Ba
         return
 
 
+def _send(turn: Generator[list[BaseMessage], BaseMessage | Exception, None],
+          reply: BaseMessage | Exception) -> list[BaseMessage] | None:
+    """Hand the model's reply to the turn: the next conversation to send, or None when the turn is over."""
+    try:
+        return turn.send(reply)
+    except StopIteration:
+        return None
+
+
 def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
          max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
     """One planning turn: call the model; on invalid output re-ask with the error, at most ``max_retries`` times."""
     outcome, start = PlanOutcome(), time.perf_counter()
     turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
-    try:
-        convo = next(turn)
-        while True:
-            try:
-                reply: BaseMessage | Exception = model.invoke(convo)
-            except Exception as exc:
-                reply = exc
-            convo = turn.send(reply)
-    except StopIteration:
-        pass
+    convo = next(turn, None)
+    while convo is not None:
+        try:
+            reply: BaseMessage | Exception = model.invoke(convo)
+        except Exception as exc:
+            reply = exc
+        convo = _send(turn, reply)
     outcome.latency_s = time.perf_counter() - start
     return outcome
 
@@ -115,15 +121,12 @@ async def aplan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTo
     """Async twin of ``plan`` (the model is called with ``ainvoke``)."""
     outcome, start = PlanOutcome(), time.perf_counter()
     turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
-    try:
-        convo = next(turn)
-        while True:
-            try:
-                reply: BaseMessage | Exception = await model.ainvoke(convo)
-            except Exception as exc:
-                reply = exc
-            convo = turn.send(reply)
-    except StopIteration:
-        pass
+    convo = next(turn, None)
+    while convo is not None:
+        try:
+            reply: BaseMessage | Exception = await model.ainvoke(convo)
+        except Exception as exc:
+            reply = exc
+        convo = _send(turn, reply)
     outcome.latency_s = time.perf_counter() - start
     return outcome

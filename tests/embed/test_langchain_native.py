@@ -199,3 +199,23 @@ def test_ask_approve_reads_decisions_from_stdin() -> None:
                               "--approve", "--json", "--search", "none"], cwd=ROOT, input="s\n",
                              capture_output=True, text=True, timeout=120, check=False)
     assert stopped.returncode == 1 and json.loads(stopped.stdout)["status"] == "stopped"
+
+
+# ------------------------------------------------------------------------------------------ planner failures
+class _Failing(ScriptedChatModel):
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the model server went away")
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the model server went away")
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke"])
+def test_a_failing_model_call_ends_the_run_and_logs_the_traceback_at_debug(mode: str, caplog: Any) -> None:
+    agent = create_tracer1_agent(_Failing(responses=["unused"]), ["calculator"])
+    inputs = {"question": "What is 6 * 7?"}
+    with caplog.at_level("DEBUG", logger="toolagent.planner"):
+        state = agent.invoke(inputs) if mode == "invoke" else asyncio.run(agent.ainvoke(inputs))
+    assert state["status"] == "planner_error" and "ConnectionError: the model server went away" in state["error"]
+    (record,) = [r for r in caplog.records if r.name == "toolagent.planner"]
+    assert record.levelname == "DEBUG" and record.exc_info and "Traceback" in caplog.text

@@ -28,7 +28,8 @@ class AgentSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    #: a model spec (embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR) or a chat model
+    #: a model spec (embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR, or any
+    #: init_chat_model provider string such as anthropic:MODEL) or a chat model
     model: Any = "embedded"  # str | BaseChatModel (checked below; langchain is not imported for the CLI's --help)
     #: tracer1 = anticipatory planning (forecast ``horizon`` steps, run the first); react = one step at a time
     graph: Graph = "tracer1"

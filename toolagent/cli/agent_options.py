@@ -28,7 +28,8 @@ def _default(name: str) -> Any:
 #: AgentSettings field -> (annotation, typer option)
 AGENT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "model": (str, typer.Option(_default("model"), "--model", "-m",
-                                help="embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR.")),
+                                help="embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR, "
+                                     "or a LangChain provider:model string (anthropic:..., google_genai:...).")),
     "base_url": (str | None, typer.Option(None, "--base-url", help="OpenAI-compatible or Ollama server URL.")),
     "graph": (str, typer.Option(_default("graph"), "--graph", help="tracer1 (anticipatory) or react (baseline).")),
     "horizon": (int, typer.Option(_default("horizon"), "--horizon", "-T", help="Forecast horizon T (1-10).")),

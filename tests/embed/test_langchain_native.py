@@ -219,3 +219,11 @@ def test_a_failing_model_call_ends_the_run_and_logs_the_traceback_at_debug(mode:
     assert state["status"] == "planner_error" and "ConnectionError: the model server went away" in state["error"]
     (record,) = [r for r in caplog.records if r.name == "toolagent.planner"]
     assert record.levelname == "DEBUG" and record.exc_info and "Traceback" in caplog.text
+
+
+async def test_approval_under_ainvoke() -> None:
+    agent, config = _approving_agent(), {"configurable": {"thread_id": "async"}}
+    request = approval_request(await agent.ainvoke({"question": "What is 6 * 7?"}, config))
+    assert request["action_requests"][0]["args"] == {"expression": "6 * 7"}
+    state = await agent.ainvoke(Command(resume={"decisions": [{"type": "approve"}]}), config)
+    assert state["answer"] == "42" and state["status"] == "answered"

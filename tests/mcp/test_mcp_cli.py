@@ -105,3 +105,22 @@ def test_the_served_graph_takes_mcp_servers_from_the_environment(tmp_path: Path)
     assert proc.returncode == 0, proc.stderr[-1500:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {"answer": "5", "tool": "add", "context": ["approve", "horizon", "max_steps", "model", "tools"]}
+
+
+def test_tools_table_says_what_was_not_checked_and_cuts_descriptions_at_words(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "200", "TOOLAGENT_SEARCH": "ddgs"}
+    proc = subprocess.run([sys.executable, "-m", "toolagent", "tools", "--mcp",
+                           str(write_config(tmp_path, stdio_config()))], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    lines = {line.split("│")[1].strip(): line for line in proc.stdout.splitlines() if line.count("│") >= 3}
+    for name in ("web_search", "visit_page"):
+        assert "yes*" in lines[name]
+    assert proc.stdout.count("needs the network, which is not checked here") == 2
+    assert "(MCP calc)" in lines["add"]
+    from toolagent.cli.tools_cmd import _shortened
+
+    text = "Read all text in an image (OCR). Returns one line per text line as coordinates and text"
+    cut = _shortened(text, 40)
+    assert cut == "Read all text in an image (OCR)…" and len(cut) <= 40
+    assert _shortened("short", 40) == "short"

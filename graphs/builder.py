@@ -30,7 +30,7 @@ from langgraph.graph import END, START, StateGraph
 
 from toolagent.errors import BadInput
 from toolagent.feedback import as_hooks
-from toolagent.graphs.chat import earlier_turns, is_new_turn, without_image_data
+from toolagent.graphs.chat import earlier_turns, is_new_turn, turn_messages, without_image_data
 from toolagent.graphs.per_run import RunSettings, Variants
 from toolagent.graphs import speculation
 from toolagent.graphs.runtime import Agent
@@ -50,6 +50,7 @@ class Node(NamedTuple):
 
     sync: Callable[[AgentState, RunnableConfig], Update]
     asynchronous: Callable[[AgentState, RunnableConfig], Awaitable[Update]] | None = None
+
 
 #: per-invocation feedback hooks: ``config={"configurable": {FEEDBACK_KEY: hook_or_hooks}}`` (lets one compiled
 #: graph serve many tasks, each with its own log; callables never enter checkpoint metadata)
@@ -117,19 +118,9 @@ def _finish(state: AgentState, config: RunnableConfig, **update: Any) -> Update:
     if workspace and update.get("status") in TERMINAL and not _configurable(config).get(WORKSPACE_KEY):
         shutil.rmtree(workspace, ignore_errors=True)
     if update.get("status") in TERMINAL:  # the run's chat turn: its tool calls and results, then the answer
-        update["messages"] = [*update.get("messages", []), *turn_messages(state, update)]
+        closing = turn_messages(state.get("run_id") or "", executed_calls(state), update)
+        update["messages"] = [*update.get("messages", []), *closing]
     return {**update, "pending": None, "elapsed_s": time.time() - state.get("started_at", time.time())}
-
-
-def turn_messages(state: AgentState, update: Update) -> list[BaseMessage]:
-    """The chat messages a finished run adds: a tool call and its result per executed step, then the answer (or
-    why there is none). Written once, when the run ends: LangGraph stores the channel whole at every checkpoint,
-    and live progress is in the custom stream already."""
-    from toolagent.graphs.chat import final_message, step_messages
-
-    run_id = state.get("run_id") or ""
-    calls = [m for s in executed_calls(state) for m in step_messages(run_id, s)]
-    return [*calls, final_message(run_id, update.get("answer"), update["status"], update.get("error"))]
 
 
 # ----------------------------------------------------------------------------------------------- the prompt
@@ -377,23 +368,6 @@ def make_planner(variants: Variants) -> Node:
 
 
 # ----------------------------------------------------------------------------------------------- tools
-def _approval(pending: PendingStep, forecast: dict[str, Any]) -> tuple[str, CallState, str | None]:
-    """Pause before executing (human in the loop); the request and the decisions it accepts are described in
-    ``toolagent.embed.approval``. Returns (action, the call to execute, the reviewer's message)."""
-    from langgraph.types import interrupt
-
-    from toolagent.embed.approval import read_decision, request_for
-
-    request = request_for(dict(pending["call"]), forecast)
-    while True:  # an unusable decision asks again (with the error) instead of breaking the thread
-        try:
-            action, call, message = read_decision(interrupt(request), dict(pending["call"]))
-        except ValueError as exc:
-            request = {**request, "error": str(exc)}
-            continue
-        return action, CallState(tool=call["tool"], args=call["args"], instruction=call["instruction"]), message
-
-
 def _tool_context(state: AgentState) -> ToolContext:
     return ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
                        files=list(state.get("files") or []))
@@ -435,7 +409,11 @@ def _before_tool(agent: Agent, state: AgentState, config: RunnableConfig) -> tup
     if (late := _check_deadline(state, config)) is not None:
         return late, pending
     if agent.settings.approve:
-        action, call, message = _approval(pending, (state.get("forecasts") or [])[pending["turn"] - 1])
+        from toolagent.embed.approval import ask_for_approval
+
+        forecast = (state.get("forecasts") or [])[pending["turn"] - 1]
+        action, edited, message = ask_for_approval(dict(pending["call"]), forecast)
+        call = CallState(tool=edited["tool"], args=edited["args"], instruction=edited["instruction"])
         if action == "stop":
             return _finish(state, config, status="stopped", error="stopped by the user before executing a step"), \
                 pending

@@ -55,6 +55,13 @@ def final_message(run_id: str, answer: str | None, status: str, error: str | Non
     return AIMessage(content=answer if answer is not None else no_answer_line(status, error), id=f"answer_{run_id}")
 
 
+def turn_messages(run_id: str, steps: Sequence[dict[str, Any]], update: dict[str, Any]) -> list[BaseMessage]:
+    """What a finished run adds: a tool call and its result per executed step, then the answer (or why there is
+    none). Written once, when the run ends (see the module docstring)."""
+    calls = [message for step in steps for message in step_messages(run_id, step)]
+    return [*calls, final_message(run_id, update.get("answer"), update["status"], update.get("error"))]
+
+
 def is_new_turn(messages: Sequence[BaseMessage]) -> bool:
     """Whether the channel ends with a user turn this run must answer (every run ends with an AIMessage)."""
     return bool(messages) and isinstance(messages[-1], HumanMessage)

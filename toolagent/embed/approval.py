@@ -97,6 +97,19 @@ def read_decision(decision: Any, call: dict[str, Any]) -> tuple[Action, dict[str
     raise ValueError(f"unknown approval decision: {decision!r}")
 
 
+def ask_for_approval(call: dict[str, Any], forecast: dict[str, Any]) -> tuple[Action, dict[str, Any], str | None]:
+    """Pause the run (inside a graph node) until a person decides on ``call``; an unusable decision asks again with
+    the error. Returns (action, the call to execute, the reviewer's message)."""
+    from langgraph.types import interrupt
+
+    request = request_for(call, forecast)
+    while True:
+        try:
+            return read_decision(interrupt(request), call)
+        except ValueError as exc:
+            request = {**request, "error": str(exc)}
+
+
 def _from_interrupts(interrupts: Any) -> dict[str, Any] | None:
     for item in interrupts or ():
         value = getattr(item, "value", item)

@@ -9,6 +9,10 @@ its observation comes back, and the planner re-plans. The state keeps one slim r
 executed step (and the final answer step) also becomes a full StepRecord, with the exact planner prompt, handed to
 the feedback hooks. The run's workspace (produced files, chat-input images) is deleted when the run ends, unless
 the invocation names its own workspace.
+
+Every node has a sync and an async implementation (``invoke`` and ``ainvoke`` both run natively; async tools are
+awaited). A run adds its chat turn to ``messages`` (``graphs/chat.py``), takes per-run settings from its context
+or config (``graphs/per_run.py``) and stops with status ``max_steps`` before LangGraph's recursion limit.
 """
 
 from __future__ import annotations

@@ -176,3 +176,14 @@ def test_embedded_planner_fast_path_equals_generate() -> None:
         assert a.content == b.content and a.usage_metadata == b.usage_metadata
     prompt = _prompt_ids(fast, messages)
     assert fast._decoder.generate(prompt, Sampling(1)).reused == len(prompt) - 1  # the whole turn was cached
+
+
+def test_sliding_window_models_keep_generate() -> None:
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM
+
+    from toolagent.models.decoding import supports_fast_path
+
+    small = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+             "num_key_value_heads": 2, "vocab_size": 100}
+    assert supports_fast_path(LlamaForCausalLM(LlamaConfig(**small)))
+    assert not supports_fast_path(Gemma3ForCausalLM(Gemma3TextConfig(**small, head_dim=8)))  # sliding layers

@@ -52,8 +52,14 @@ class Decoded:
 
 
 def supports_fast_path(model: Any) -> bool:
-    """Whether the decoder can drive ``model``: a text LM whose architecture supports a static cache."""
-    return bool(getattr(type(model), "_can_compile_fullgraph", False)) and hasattr(model, "get_output_embeddings")
+    """Whether the decoder can drive ``model``: a text LM whose architecture supports a static cache and whose
+    layers all attend to the full context (sliding-window caches cannot be rolled back by truncation)."""
+    if not getattr(type(model), "_can_compile_fullgraph", False) or not hasattr(model, "get_output_embeddings"):
+        return False
+    text = model.config.get_text_config()
+    if any(kind != "full_attention" for kind in getattr(text, "layer_types", None) or []):
+        return False
+    return not (getattr(text, "sliding_window", None) and getattr(text, "use_sliding_window", True))
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

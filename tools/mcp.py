@@ -182,14 +182,14 @@ class MCPServers:
         """Start every server and load its tools (BadInput with one line when a server cannot be started)."""
         if self._thread is not None:
             return self
-        ready: asyncio.Future[list[BaseTool]] | Any = None
+        # set from the servers' thread, waited on here: no race with that loop ending (a failed start ends it)
+        ready: concurrent.futures.Future[list[BaseTool]] = concurrent.futures.Future()
         started = threading.Event()
 
         def run() -> None:
-            nonlocal ready
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
-            self.loop, self._stop, ready = loop, asyncio.Event(), loop.create_future()
+            self.loop, self._stop = loop, asyncio.Event()
             started.set()
             loop.run_until_complete(self._serve(ready))
             calls = asyncio.all_tasks(loop)  # calls still waiting on a closed server end now (threads wait on them)
@@ -202,9 +202,8 @@ class MCPServers:
         self._thread = threading.Thread(target=run, name="toolagent-mcp", daemon=True)
         self._thread.start()
         started.wait()
-        assert self.loop is not None and ready is not None
         try:
-            tools = asyncio.run_coroutine_threadsafe(self._wait(ready), self.loop).result(START_TIMEOUT_S)
+            tools = ready.result(START_TIMEOUT_S)
         except BadInput:
             self.close()
             raise
@@ -215,11 +214,7 @@ class MCPServers:
         atexit.register(self.close)
         return self
 
-    @staticmethod
-    async def _wait(ready: asyncio.Future[list[BaseTool]]) -> list[BaseTool]:
-        return await ready
-
-    async def _serve(self, ready: asyncio.Future[list[BaseTool]]) -> None:
+    async def _serve(self, ready: concurrent.futures.Future[list[BaseTool]]) -> None:
         """Open every session in this one task (anyio scopes must close in the task that opened them), hand the
         tools over, then hold the sessions until ``close``."""
         from langchain_mcp_adapters.client import MultiServerMCPClient

@@ -18,12 +18,10 @@ or config (``graphs/per_run.py``) and stops with status ``max_steps`` before Lan
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import tempfile
 import time
 import uuid
-import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,18 +31,17 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
 from toolagent.errors import BadInput
-from toolagent.feedback import as_hooks
 from toolagent.graphs.chat import earlier_turns, is_new_turn, turn_messages, without_image_data
-from toolagent.graphs.per_run import RunSettings, Variants
 from toolagent.graphs import speculation
+from toolagent.graphs.per_run import RunSettings, Variants
 from toolagent.graphs.runtime import Agent
+from toolagent.graphs.steps import (DEADLINE_KEY, WORKSPACE_KEY, call_key, configurable, executed_calls, new_image_refs,
+                                    planner_prompt, record_step, step_call_key, tool_context)
 from toolagent.images import load_image_ref
-from toolagent.prompts.render import format_observation, history_line, messages_for_log, planner_messages
-from toolagent.prompts.texts import BUDGET_NOTICE, EARLIER_NOTICE, REJECTED_NOTICE, REPEAT_NOTICE
-from toolagent.records import (ANSWER_TOOL, TERMINAL, Forecast, ImageRef, Observation, PlannerInput, StepRecord,
-                               ToolCall)
-from toolagent.state import AgentInput, AgentOutput, AgentState, CallState, PendingStep, StepState
-from toolagent.tools.base import ToolContext, arun_tool
+from toolagent.prompts.texts import BUDGET_NOTICE, REJECTED_NOTICE, REPEAT_NOTICE
+from toolagent.records import ANSWER_TOOL, TERMINAL, Observation
+from toolagent.state import AgentInput, AgentOutput, AgentState, CallState, PendingStep
+from toolagent.tools.base import arun_tool
 
 Update = dict[str, Any]
 
@@ -54,23 +51,6 @@ class Node(NamedTuple):
 
     sync: Callable[[AgentState, RunnableConfig], Update]
     asynchronous: Callable[[AgentState, RunnableConfig], Awaitable[Update]] | None = None
-
-
-#: per-invocation feedback hooks: ``config={"configurable": {FEEDBACK_KEY: hook_or_hooks}}`` (lets one compiled
-#: graph serve many tasks, each with its own log; callables never enter checkpoint metadata)
-FEEDBACK_KEY = "toolagent_feedback"
-#: per-invocation deadline (epoch seconds): the run ends with status "timeout" at the next step boundary after it
-DEADLINE_KEY = "toolagent_deadline"
-#: per-invocation workspace folder: kept after the run (an evaluation keeps produced images this way)
-WORKSPACE_KEY = "toolagent_workspace"
-
-
-def call_key(tool: str, args: dict[str, Any]) -> str:
-    return tool + json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def _configurable(config: RunnableConfig) -> dict[str, Any]:
-    return config.get("configurable") or {}
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -83,105 +63,16 @@ def _emit(event: dict[str, Any]) -> None:
         pass
 
 
-# ----------------------------------------------------------------------------------------------- derived views
-def executed_calls(state: AgentState) -> list[StepState]:
-    """The executed tool steps (the answer step excluded)."""
-    return [s for s in state.get("steps") or [] if s["executed"]["tool"] != ANSWER_TOOL]
-
-
-_DERIVED: dict[tuple[int, str], tuple[StepState, str]] = {}
-
-
-def _once(step: StepState, what: str, make: Callable[[], str]) -> str:
-    """Text derived from a recorded step (its history line, its call key), computed once: a step never changes
-    once recorded, and every later planner turn needs it again. Keyed by the record's identity; the record is kept
-    alive with the text, so its id is never reused while cached."""
-    cached = _DERIVED.get((id(step), what))
-    if cached is None or cached[0] is not step:
-        if len(_DERIVED) > 8192:
-            _DERIVED.clear()
-        cached = _DERIVED[(id(step), what)] = (step, make())
-    return cached[1]
-
-
-def history_lines(steps: list[StepState]) -> list[str]:
-    return [_once(s, f"line {i}", lambda: history_line(i, ToolCall(**s["executed"]), Observation(**s["observation"])))
-            for i, s in enumerate(steps, start=1)]
-
-
-def image_refs(state: AgentState, steps: list[StepState] | None = None) -> list[ImageRef]:
-    """The question's images, then every image produced so far."""
-    produced = [ref for s in (state.get("steps") or [] if steps is None else steps) for ref in s.get("new_images", [])]
-    return [ImageRef(**r) for r in [*(state.get("image_refs") or []), *produced]]
-
-
 def _finish(state: AgentState, config: RunnableConfig, **update: Any) -> Update:
     """The update that ends a run; the run's own temporary workspace goes with it."""
     update.update(speculation.close(state))  # no prefetch outlives its run (nor reads a deleted workspace)
     workspace = state.get("workspace")
-    if workspace and update.get("status") in TERMINAL and not _configurable(config).get(WORKSPACE_KEY):
+    if workspace and update.get("status") in TERMINAL and not configurable(config).get(WORKSPACE_KEY):
         shutil.rmtree(workspace, ignore_errors=True)
     if update.get("status") in TERMINAL:  # the run's chat turn: its tool calls and results, then the answer
         closing = turn_messages(state.get("run_id") or "", executed_calls(state), update)
         update["messages"] = [*update.get("messages", []), *closing]
     return {**update, "pending": None, "elapsed_s": time.time() - state.get("started_at", time.time())}
-
-
-# ----------------------------------------------------------------------------------------------- the prompt
-def planner_prompt(agent: Agent, state: AgentState, notices: list[str], steps: list[StepState]) -> list[BaseMessage]:
-    """The planner prompt for the turn that follows ``steps`` (the executed tool steps so far)."""
-    runtime, settings = agent.runtime, agent.settings
-    last = Observation(**steps[-1]["observation"]) if steps else None
-    if state.get("earlier"):
-        notices = [EARLIER_NOTICE.format(turns="\n".join(state["earlier"])), *notices]
-    return planner_messages(
-        question=state["question"], images=image_refs(state, steps), history=history_lines(steps),
-        observation=format_observation(last, runtime.profile) if last else None, tools=runtime.menu,
-        horizon=settings.plan_horizon, multimodal=runtime.multimodal, notices=notices,
-        files=state.get("files") or [], extra_instructions=settings.extra_instructions, graph=settings.graph,
-        profile=runtime.profile)
-
-
-def step_record(state: AgentState, step: StepState, messages: list[BaseMessage] | None = None) -> StepRecord:
-    """The full StepRecord of a slim step: what the planner saw is rebuilt from the steps before it."""
-    before = [s for s in executed_calls(state) if s["step"] < step["step"]]
-    last = Observation(**before[-1]["observation"]) if before else None
-    refs = image_refs(state, before)
-    forecasts = state.get("forecasts") or []
-    return StepRecord(
-        run_id=state.get("run_id") or "", task_id=state.get("task_id"), step=step["step"], turn=step["turn"],
-        planner_input=PlannerInput(question=state.get("question") or "", images=refs, history=history_lines(before),
-                                   observation=format_observation(last) if last else None,
-                                   messages=messages_for_log(messages, refs) if messages else []),
-        forecast=Forecast.model_validate(forecasts[step["turn"] - 1]), executed=ToolCall(**step["executed"]),
-        observation=(obs := Observation(**step["observation"])), planner_latency_s=step["planner_latency_s"],
-        tool_latency_s=obs.latency_s, tokens=step.get("tokens"), ground_truth=state.get("ground_truth"),
-        timestamp=step["timestamp"], speculative=step.get("speculative", False))
-
-
-def _record_step(agent: Agent, state: AgentState, pending: PendingStep, obs: Observation,
-                 config: RunnableConfig, *, speculative: bool = False,
-                 new_images: list[dict[str, Any]] | None = None) -> StepState:
-    """The slim record of an executed step; the full StepRecord (with the exact prompt) goes to the hooks."""
-    step: StepState = {
-        "step": len(state.get("steps") or []) + 1, "turn": pending["turn"], "executed": pending["call"],
-        "observation": obs.model_dump(mode="json", exclude_defaults=True, exclude={"tool"}) | {"tool": obs.tool},
-        "planner_latency_s": round(pending["planner_latency_s"], 4), "timestamp": round(time.time(), 3)}
-    if pending["tokens"]:
-        step["tokens"] = pending["tokens"]
-    if speculative:
-        step["speculative"] = True
-    if new_images:
-        step["new_images"] = new_images
-    hooks = (*agent.hooks, *as_hooks(_configurable(config).get(FEEDBACK_KEY)))
-    if hooks:
-        record = step_record(state, step, planner_prompt(agent, state, pending["notices"], executed_calls(state)))
-        for hook in hooks:
-            try:
-                hook(record)
-            except Exception as exc:  # a broken sink must not lose the run
-                warnings.warn(f"feedback hook failed: {type(exc).__name__}: {exc}", stacklevel=2)
-    return step
 
 
 # ----------------------------------------------------------------------------------------------- start
@@ -204,7 +95,7 @@ def _start(state: AgentState, config: RunnableConfig) -> Update:
         "notices": [], "warned": None, "pending": None, "answer": None, "status": "running", "error": None,
         "elapsed_s": 0.0, "image_refs": [], "earlier": [],
         "first_step": (config.get("metadata") or {}).get("langgraph_step")}
-    own = _configurable(config).get(WORKSPACE_KEY)
+    own = configurable(config).get(WORKSPACE_KEY)
     workspace = Path(own) if own else Path(tempfile.mkdtemp(prefix=f"toolagent-{run_id}-"))
     workspace.mkdir(parents=True, exist_ok=True)
     reset["workspace"] = str(workspace)
@@ -245,7 +136,7 @@ def _read_input(state: AgentState, workspace: Path) -> tuple[str, list[str], lis
 
 # ----------------------------------------------------------------------------------------------- planner
 def _check_deadline(state: AgentState, config: RunnableConfig) -> Update | None:
-    deadline = _configurable(config).get(DEADLINE_KEY)
+    deadline = configurable(config).get(DEADLINE_KEY)
     if deadline is not None and time.time() > float(deadline):
         return _finish(state, config, status="timeout", error="the run passed its deadline")
     return None
@@ -261,7 +152,7 @@ def _check_turns(agent: Agent, state: AgentState, config: RunnableConfig, turn: 
 
 def _answer(agent: Agent, state: AgentState, config: RunnableConfig, update: Update, pending: PendingStep,
             text: str) -> Update:
-    step = _record_step(agent, {**state, "forecasts": [*(state.get("forecasts") or []), *update["forecasts"]]},
+    step = record_step(agent, {**state, "forecasts": [*(state.get("forecasts") or []), *update["forecasts"]]},
                         pending, Observation(tool=ANSWER_TOOL, text=text), config)
     _emit({"type": "answer", "text": text})
     return _finish(state, config, **update, answer=text, status="answered", steps=[step])
@@ -279,8 +170,7 @@ def _check_repetition(agent: Agent, state: AgentState, config: RunnableConfig, u
                       call: CallState) -> Update | None:
     """The same call a ``repetition_limit``-th time: one notice to the planner, then the run stops."""
     key = call_key(call["tool"], call["args"])
-    seen = sum(1 for s in executed_calls(state)
-               if _once(s, "key", lambda: call_key(s["executed"]["tool"], s["executed"]["args"])) == key)
+    seen = sum(1 for s in executed_calls(state) if step_call_key(s) == key)
     if seen < agent.settings.repetition_limit - 1:
         return None
     if key in (state.get("warned") or []):
@@ -339,7 +229,7 @@ def _after_plan(agent: Agent, state: AgentState, config: RunnableConfig, outcome
                   lambda: _check_repetition(agent, state, config, update, call)):
         if (stop := check()) is not None:
             return stop
-    speculation.prefetch(agent, state, outcome.forecast, lambda: _tool_context(state))
+    speculation.prefetch(agent, state, outcome.forecast, lambda: tool_context(state))
     return {**update, "pending": pending}
 
 
@@ -372,17 +262,12 @@ def make_planner(variants: Variants) -> Node:
 
 
 # ----------------------------------------------------------------------------------------------- tools
-def _tool_context(state: AgentState) -> ToolContext:
-    return ToolContext(workspace=Path(state["workspace"]), images=[r.path for r in image_refs(state)],
-                       files=list(state.get("files") or []))
-
-
 def _execute(agent: Agent, state: AgentState, call: CallState) -> Observation:
     runtime = agent.runtime
     tool = runtime.tools.get(call["tool"])
     if tool is None:
         return Observation(tool=call["tool"], error=f"unknown tool {call['tool']!r}")
-    return runtime.run_tool(tool, call["args"], _tool_context(state))
+    return runtime.run_tool(tool, call["args"], tool_context(state))
 
 
 async def _aexecute(agent: Agent, state: AgentState, call: CallState) -> Observation:
@@ -393,17 +278,7 @@ async def _aexecute(agent: Agent, state: AgentState, call: CallState) -> Observa
     tool = runtime.tools.get(call["tool"])
     if tool is None or runtime.run_tool is not run_tool:  # unknown, or through the tool cache (sync)
         return await asyncio.to_thread(_execute, agent, state, call)
-    return await arun_tool(tool, call["args"], _tool_context(state))
-
-
-def _new_image_refs(obs: Observation) -> list[dict[str, Any]]:
-    refs = []
-    for path in obs.images:
-        try:
-            refs.append(load_image_ref(path).model_dump(mode="json"))
-        except BadInput:
-            continue
-    return refs
+    return await arun_tool(tool, call["args"], tool_context(state))
 
 
 def _before_tool(agent: Agent, state: AgentState, config: RunnableConfig) -> tuple[Update | None, PendingStep]:
@@ -431,8 +306,8 @@ def _before_tool(agent: Agent, state: AgentState, config: RunnableConfig) -> tup
 def _after_tool(agent: Agent, state: AgentState, config: RunnableConfig, pending: PendingStep,
                 obs: Observation, speculative: bool = False) -> Update:
     _emit({"type": "observation", "tool": pending["call"]["tool"], "observation": obs.model_dump(mode="json")})
-    step = _record_step(agent, state, pending, obs, config, speculative=speculative,
-                        new_images=_new_image_refs(obs))
+    step = record_step(agent, state, pending, obs, config, speculative=speculative,
+                        new_images=new_image_refs(obs))
     update: Update = {"pending": None, "steps": [step]}
     max_steps = agent.settings.max_steps
     if len(executed_calls(state)) + 1 >= max_steps:
@@ -447,7 +322,7 @@ def make_tools_node(variants: Variants) -> Node:
         skip, pending = _before_tool(agent, state, config)
         if skip is not None:
             return skip
-        served = speculation.take(state, pending["call"], lambda: _tool_context(state))
+        served = speculation.take(state, pending["call"], lambda: tool_context(state))
         obs = served if served is not None else _execute(agent, state, pending["call"])
         return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
 
@@ -456,7 +331,7 @@ def make_tools_node(variants: Variants) -> Node:
         skip, pending = _before_tool(agent, state, config)  # interrupt() must run in the node's own context
         if skip is not None:
             return skip
-        served = await speculation.atake(state, pending["call"], lambda: _tool_context(state))
+        served = await speculation.atake(state, pending["call"], lambda: tool_context(state))
         obs = served if served is not None else await _aexecute(agent, state, pending["call"])
         return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
 

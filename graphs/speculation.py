@@ -90,7 +90,7 @@ def inputs_fingerprint(ctx: ToolContext) -> str:
 
 
 def speculation_key(tool: str, args: dict[str, Any], fingerprint: str) -> str:
-    from toolagent.graphs.builder import call_key
+    from toolagent.graphs.steps import call_key
 
     return f"{fingerprint}:{call_key(tool, args)}"
 
@@ -266,7 +266,7 @@ def prefetch(agent: Agent, state: AgentState, forecast: Forecast, context: Conte
     """After a planner turn: start the eligible later steps of ``forecast`` and cancel what left it."""
     from toolagent.tools.registry import side_effect_free
 
-    from toolagent.graphs.builder import call_key, executed_calls
+    from toolagent.graphs.steps import call_key, executed_calls
 
     run_id = state.get("run_id") or ""
     if not _active(agent) or not run_id:
@@ -311,8 +311,8 @@ def plan_ahead(agent: Agent, state: AgentState, step: StepState) -> None:
     """After a tool step (``speculate_plans``): the forecast's next step is being prefetched; once its observation is
     in, run the planner turn that would follow it, in the background, so that the turn after next is ready when
     the next turn confirms that step. Served only to a prompt identical to the one it ran on (``planned``)."""
-    from toolagent.graphs.builder import (_new_image_refs, _planner_model, _tool_context, call_key, executed_calls,
-                                          planner_prompt)
+    from toolagent.graphs.builder import _planner_model
+    from toolagent.graphs.steps import call_key, executed_calls, new_image_refs, planner_prompt, tool_context
     from toolagent.planner import plan
 
     settings = agent.settings
@@ -338,7 +338,7 @@ def plan_ahead(agent: Agent, state: AgentState, step: StepState) -> None:
             "executed": {"tool": nxt.tool, "args": nxt.args, "instruction": nxt.instruction},
             "observation": obs.model_dump(mode="json", exclude_defaults=True, exclude={"tool"}) | {"tool": obs.tool},
             "planner_latency_s": 0.0, "timestamp": 0.0}
-        if images := _new_image_refs(obs):
+        if images := new_image_refs(obs):
             record["new_images"] = images
         ahead: AgentState = {**after, "steps": [*(after.get("steps") or []), record]}
         return planner_prompt(agent, ahead, [], executed_calls(ahead))
@@ -346,7 +346,7 @@ def plan_ahead(agent: Agent, state: AgentState, step: StepState) -> None:
     def run_plan(prompt: Any) -> Any:
         return plan(_planner_model(agent), prompt, agent.runtime.tools, settings.max_retries, settings.plan_horizon)
 
-    fingerprint = inputs_fingerprint(_tool_context(after))  # what the next turn's take will see
+    fingerprint = inputs_fingerprint(tool_context(after))  # what the next turn's take will see
     speculator.plan_ahead(call_key(nxt.tool, nxt.args), fingerprint, make_prompt, run_plan)
 
 

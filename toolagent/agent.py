@@ -35,7 +35,7 @@ def build_agent(model: BaseChatModel | str | None = None, tools: Sequence[BaseTo
 
 def result_from_state(state: dict[str, Any], *, model: str = "", graph: str = "tracer1") -> RunResult:
     """Turn a graph's final (or current) state into a RunResult (each step rebuilt as a full StepRecord)."""
-    from toolagent.graphs.builder import step_record
+    from toolagent.graphs.steps import step_record
 
     return RunResult(
         run_id=state.get("run_id") or "", task_id=state.get("task_id"), question=state.get("question") or "",
@@ -63,7 +63,7 @@ def _inputs(question: str, images: Sequence[str], files: Sequence[str], task_id:
 def run_config(thread_id: str | None = None, feedback: Hooks = None, deadline: float | None = None,
                workspace: str | None = None) -> dict[str, Any]:
     """The per-invocation config: thread id, feedback hooks, deadline (epoch seconds), a workspace to keep."""
-    from toolagent.graphs.builder import DEADLINE_KEY, FEEDBACK_KEY, WORKSPACE_KEY
+    from toolagent.graphs.steps import DEADLINE_KEY, FEEDBACK_KEY, WORKSPACE_KEY
 
     configurable: dict[str, Any] = {}
     for key, value in (("thread_id", thread_id), (FEEDBACK_KEY, feedback), (DEADLINE_KEY, deadline),

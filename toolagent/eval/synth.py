@@ -216,7 +216,7 @@ class SynthStepBench(SynthBench):
         return self.agents.get(("first-turn",), build)
 
     def run_task(self, task: Any) -> dict[str, Any]:
-        from toolagent.graphs.builder import planner_prompt
+        from toolagent.graphs.steps import planner_prompt
         from toolagent.images import load_image_ref
         from toolagent.planner import plan
 

@@ -56,6 +56,11 @@ def test_merged_weights_give_peft_outputs(shipped: Path, tiny_llm_dir: Path) -> 
     torch.testing.assert_close(merged, expected, atol=1e-4, rtol=1e-4)
     loaded = embedded.load_embedded(max_new_tokens=5)
     assert Path(loaded.model_path) == folder and loaded.is_loaded
+    from toolagent.models.resolve import resolve_model
+
+    quantized = resolve_model("py:toolagent.models.embedded:load_embedded_int8")
+    assert isinstance(quantized, HFChatModel) and Path(quantized.model_path) == folder
+    assert quantized.quantize == "int8" and quantized.invoke("hi", max_new_tokens=2).content is not None
 
 
 def test_merge_runs_once_and_a_new_adapter_gets_a_new_cache(shipped: Path, tiny_llm_dir: Path, tmp_path: Path,

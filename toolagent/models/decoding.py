@@ -30,7 +30,7 @@ from typing import Any
 MAX_DRAFT = 8
 #: n-gram sizes tried for prompt-lookup drafts (longest first), and the most lookup tokens per pass
 LOOKUP_NGRAMS = (3, 2)
-LOOKUP_DRAFT = 4
+LOOKUP_DRAFT = 6
 _CACHE_STEP = 512
 
 

@@ -193,6 +193,25 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
 
 @app.command()
 @one_line_errors
+def variant(runs: Path = typer.Option(..., "--runs", help="A recipe folder past its sft stage."),
+            gamma: float = typer.Option(1.0, "--gamma", help="Stage-1 discount γ."),
+            lambda_rep: float = typer.Option(0.0, "--lambda-rep", help="Stage-1 repetition penalty λ_rep."),
+            name: str = typer.Option("-g1", "--name", help="Suffix of the variant's folder (stage1<name>).")) -> None:
+    """Stage 1 again from the SFT adapter with other reward weights (then: train ablate --stage stage1
+    --variant NAME)."""
+    from toolagent.train.recipe import Recipe, load_settings
+
+    settings = load_settings(runs)
+    if settings.threads:
+        import torch
+
+        torch.set_num_threads(settings.threads)
+    info = Recipe(settings, echo=typer.echo).train_variant(gamma, lambda_rep, name)
+    typer.echo(json.dumps(info))
+
+
+@app.command()
+@one_line_errors
 def table(runs: Path = typer.Option(..., "--runs", help="A recipe folder (its recipe.json)."),
           write: Path | None = typer.Option(None, "--write", help="Replace the table between the markers in this "
                                                                   "Markdown file (else print it).")) -> None:

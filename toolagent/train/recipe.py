@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -140,6 +141,7 @@ class Recipe:
         start = time.perf_counter()
         info = fn() or {}
         seconds = time.perf_counter() - start
+        seconds += float(info.pop("earlier_seconds", 0.0))  # a continued stage counts its earlier run too
         self.record["stages"][stage] = {"done": True, "seconds": round(seconds, 1), **info}
         self.save()
         self.echo(f"[{index}/{total}] {stage}: {seconds:.0f} s")
@@ -222,13 +224,26 @@ class Recipe:
         return load_from_disk(str(self.path("data")))
 
     def stage_sft(self) -> dict[str, Any]:
+        """LoRA SFT. A recipe re-run with more ``--sft-epochs`` continues the recorded adapter for the missing
+        epochs (a fresh schedule, the data in a new order), keeping the earlier adapter as ``sft-e<N>``."""
         from toolagent.train.trainers import train_sft
 
         s = self.settings
+        earlier = self.record["stages"].get("sft", {})
+        done_epochs = float(earlier.get("epochs_done", 0.0))
+        init = None
+        if 0 < done_epochs < s.sft_epochs:
+            init = self.root / f"sft-e{done_epochs:g}"
+            if not init.exists():
+                shutil.copytree(self.path("sft"), init, ignore=shutil.ignore_patterns("merged"))
+            shutil.rmtree(self.path("sft") / "merged", ignore_errors=True)
         settings = self._train_settings("sft", data=str(self.path("data")), learning_rate=s.sft_lr,
-                                        epochs=s.sft_epochs, gradient_accumulation_steps=s.grad_accum)
-        result = train_sft(settings, self._dataset().shuffle(seed=s.seed))
-        return {"steps": result.steps, "final_loss": result.final_loss}
+                                        epochs=s.sft_epochs - done_epochs, gradient_accumulation_steps=s.grad_accum,
+                                        init_adapter=str(init) if init else None)
+        result = train_sft(settings, self._dataset().shuffle(seed=s.seed + int(done_epochs)))
+        seconds = float(earlier.get("seconds", 0.0)) if init else 0.0
+        return {"steps": result.steps + int(earlier.get("steps", 0) if init else 0), "final_loss": result.final_loss,
+                "epochs_done": s.sft_epochs, "earlier_seconds": seconds}
 
     def _grpo_settings(self, stage: str, data: str, steps: int, init: str) -> Any:
         s = self.settings
@@ -255,6 +270,26 @@ class Recipe:
         result = train_stage1(self._grpo_settings("stage1", str(self.path("data")), s.s1_steps, "sft"), data,
                               self._rollout())
         return {"steps": result.steps, "final_reward": result.final_reward}
+
+    def train_variant(self, gamma: float, lambda_rep: float, name: str) -> dict[str, Any]:
+        """Stage 1 again from the SFT adapter with other reward weights (the γ / λ_rep ablation), into
+        ``DIR/stage1<name>``; evaluate it with ``evaluate("stage1", variant=name)``."""
+        from toolagent.train.rewards import Stage1Weights
+        from toolagent.train.trainers import train_stage1
+
+        s = self.settings
+        if not self.done("sft"):
+            raise BadInput("the variant starts from the SFT adapter: run the recipe through its sft stage first")
+        settings = self._grpo_settings("stage1", str(self.path("data")), s.s1_steps, "sft")
+        settings = settings.model_copy(update={"output": str(self.path(f"stage1{name}")), "weights": Stage1Weights(
+            gamma=gamma, lambda_rep=lambda_rep)})
+        start = time.perf_counter()
+        result = train_stage1(settings, self._dataset().shuffle(seed=s.seed + 1), self._rollout())
+        info = {"done": True, "seconds": round(time.perf_counter() - start, 1), "gamma": gamma,
+                "lambda_rep": lambda_rep, "final_reward": result.final_reward}
+        self.record["stages"][f"stage1{name}"] = info
+        self.save()
+        return info
 
     def stage_rollouts(self) -> dict[str, Any]:
         """The SFT+Stage-1 agent on train tasks (``eval synth --split train``), every step graded."""

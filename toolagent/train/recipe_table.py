@@ -21,6 +21,14 @@ def _num(value: Any, pct: bool = False) -> str:
     return f"{value:.0f} %" if pct else f"{value:.2f}" if isinstance(value, float) and value < 10 else f"{value:.1f}"
 
 
+def lookup(evals: dict[str, Any], stage: str, graph: str, horizon: int) -> tuple[str, dict[str, Any] | None]:
+    """A full-run row, else a first-turn-only (step mode) row marked as such."""
+    key = f"{stage}/{graph}/T{horizon}"
+    if key in evals:
+        return "", evals[key]
+    return (" (first turn only)", evals[key + "/step"]) if key + "/step" in evals else ("", None)
+
+
 def _row(label: str, graph: str, horizon: int, m: dict[str, Any] | None) -> str:
     if m is None:
         return f"| {label} | {graph} | {horizon} | not measured | | | | |"
@@ -45,16 +53,16 @@ def ablation_table(record: dict[str, Any]) -> str:
     lines = [head]
     for graph in ("tracer1", "react"):
         for stage, label in ROWS:
-            lines.append(_row(label, graph, horizon if graph == "tracer1" else 1, evals.get(f"{stage}/{graph}/T{horizon}")))
+            note, m = lookup(evals, stage, graph, horizon)
+            lines.append(_row(label + note, graph, horizon if graph == "tracer1" else 1, m))
     best = best_stage(evals, horizon)
     if best is not None:
         label = dict(ROWS)[best]
         lines += ["", f"Best row ({label}), tracer1 graph, other horizons and the reward ablation:", "", head]
         for t in (1, 3, 5):
             lines.append(_row(label, "tracer1", t, evals.get(f"{best}/tracer1/T{t}")))
-        for key, m in sorted(evals.items()):
-            if key.split("/")[0].endswith("-g1"):
-                lines.append(_row(f"{label}, Stage 1 with γ = 1, λ_rep = 0", "tracer1", horizon, m))
+        variant = evals.get(f"stage1-g1/tracer1/T{horizon}")
+        lines.append(_row("SFT + Stage 1 with γ = 1, λ_rep = 0", "tracer1", horizon, variant))
         kinds = (evals.get(f"{best}/tracer1/T{horizon}") or {}).get("answer_acc_by_kind") or {}
         if kinds:
             lines += ["", f"Answer accuracy per task kind ({label}, tracer1):", "",

@@ -312,6 +312,8 @@ class Recipe:
         s = self.settings
         log = self.path("rollouts") / "feedback.jsonl"
         data = load_stage2(log).shuffle(seed=s.seed + 2)
+        # a text planner: TRL would turn an ``images`` column into multimodal prompts
+        data = data.remove_columns([c for c in ("images", "image_sha256") if c in data.column_names])
         result = train_stage2(self._grpo_settings("stage2", str(log), s.s2_steps, "stage1"), data, self._rollout())
         return {"steps": result.steps, "final_reward": result.final_reward, "rows": len(data)}
 

@@ -54,7 +54,8 @@ A LoRA adapter for {BASE_MODEL} (the `embedded` base, converted from the Q4_1 GG
 wheel) that makes it a TraceR1 anticipatory planner for the offline tools (calculator, OCR, local search).
 Shipped stage: **{label}**. `embedded-base` is the untrained model, for comparison.
 
-- Trained with `toolagent train recipe` (toolagent commit `{record.get('commit')}`), on CPU.
+- Trained with `toolagent train recipe` on CPU, started at toolagent commit `{record.get('commit')}` (the HEAD
+  when the recipe first ran; the run's own notes say what else the working tree held).
 - Data: the synthetic suite `toolagent train synth`, seed {s.get('seed')}: {s.get('n_train')} train tasks
   ({data.get('rows')} SFT states, prompt {data.get('prompt_tokens_mean')} tokens on average, target
   {data.get('target_tokens_mean')}), {s.get('n_heldout')} held-out tasks (never trained on). Prompts are the

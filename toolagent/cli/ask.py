@@ -145,18 +145,16 @@ def ask(
         state = _run(agent, inputs, config, console, as_json)
         while approve and (decision := _review(agent, config, console)) is not None:
             state = _run(agent, decision, config, console, as_json)
-    finally:
+        result = result_from_state(state, model=model_spec, graph=settings.graph)
+        if html:
+            from toolagent.view import write_result_html
+
+            sys.stderr.write(f"run page: {write_result_html(result, html)}\n")
+    finally:  # MCP servers shut down and the scratch workspace goes, however the run ended
         if servers is not None:
             servers.close()
-    result = result_from_state(state, model=model_spec, graph=settings.graph)
-    if html:
-        from toolagent.view import write_result_html
-
-        try:
-            sys.stderr.write(f"run page: {write_result_html(result, html)}\n")
-        finally:
-            if scratch:
-                shutil.rmtree(scratch, ignore_errors=True)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif not result.answered:

@@ -1,11 +1,18 @@
 """The agent graph, shared by the anticipatory (tracer1) and reactive (react) graphs.
 
-    START → start → planner ─┬─► tools ─► planner … (until an answer step, the step budget, or a repetition)
+    START → start → planner ─┬─► tools ─┬─► tools … (until an answer step, the step budget, or a repetition)
+                             │          ├─► planner (a notice instead of a step: re-plan)
+                             │          └─► END
                              ├─► planner   (a notice was added instead of executing: re-plan)
                              └─► END
 
 The planner forecasts up to ``horizon`` steps (react: exactly one); only the first is executed by a frozen tool;
-its observation comes back, and the planner re-plans. The state keeps one slim record per executed step; every
+its observation comes back, and the planner re-plans. The ``tools`` node runs the pending step and then the
+planner turn that follows it: one superstep, so one checkpoint, per executed step (LangGraph's prebuilt agent
+takes two: its model node and its tools node), which halves both the checkpoint bytes of a run (every
+checkpoint stores the list channels whole) and LangGraph's per-step overhead. ``interrupt_before=["tools"]``
+still pauses before every tool call with the forecast saved. What this costs: a process that dies during the
+planner turn after a tool re-runs that tool on resume (the observation is checkpointed with the next forecast). The state keeps one slim record per executed step; every
 executed step (and the final answer step) also becomes a full StepRecord, with the exact planner prompt, handed to
 the feedback hooks. The run's workspace (produced files, chat-input images) is deleted when the run ends, unless
 the invocation names its own workspace.
@@ -40,7 +47,7 @@ from toolagent.graphs.steps import (DEADLINE_KEY, WORKSPACE_KEY, call_key, confi
 from toolagent.images import load_image_ref
 from toolagent.prompts.texts import BUDGET_NOTICE, REJECTED_NOTICE, REPEAT_NOTICE
 from toolagent.records import ANSWER_TOOL, TERMINAL, Observation
-from toolagent.state import AgentInput, AgentOutput, AgentState, CallState, PendingStep
+from toolagent.state import REDUCERS, AgentInput, AgentOutput, AgentState, CallState, PendingStep
 from toolagent.tools.base import arun_tool
 
 Update = dict[str, Any]
@@ -233,30 +240,38 @@ def _after_plan(agent: Agent, state: AgentState, config: RunnableConfig, outcome
     return {**update, "pending": pending}
 
 
+def _plan(agent: Agent, state: AgentState, config: RunnableConfig) -> Update:
+    """One planner turn: the checks, the forecast, and what it leads to."""
+    from toolagent.planner import plan
+
+    prompt = _before_plan(agent, state, config)
+    if isinstance(prompt, dict):
+        return prompt
+    settings = agent.settings
+    outcome = speculation.planned(state, prompt) or plan(_planner_model(agent), prompt, agent.runtime.tools,
+                                                         settings.max_retries, settings.plan_horizon)
+    return _after_plan(agent, state, config, outcome)
+
+
+async def _aplan(agent: Agent, state: AgentState, config: RunnableConfig) -> Update:
+    """Async twin of ``_plan``."""
+    from toolagent.planner import aplan
+
+    prompt = await asyncio.to_thread(_before_plan, agent, state, config)  # resolves the model on first use
+    if isinstance(prompt, dict):
+        return prompt
+    settings = agent.settings
+    outcome = await speculation.aplanned(state, prompt) or await aplan(
+        _planner_model(agent), prompt, agent.runtime.tools, settings.max_retries, settings.plan_horizon)
+    return _after_plan(agent, state, config, outcome)
+
+
 def make_planner(variants: Variants) -> Node:
     def planner(state: AgentState, config: RunnableConfig) -> Update:
-        from toolagent.planner import plan
-
-        agent = variants.for_run(config)
-        prompt = _before_plan(agent, state, config)
-        if isinstance(prompt, dict):
-            return prompt
-        settings = agent.settings
-        outcome = speculation.planned(state, prompt) or plan(_planner_model(agent), prompt, agent.runtime.tools,
-                                                             settings.max_retries, settings.plan_horizon)
-        return _after_plan(agent, state, config, outcome)
+        return _plan(variants.for_run(config), state, config)
 
     async def aplanner(state: AgentState, config: RunnableConfig) -> Update:
-        from toolagent.planner import aplan
-
-        agent = variants.for_run(config)
-        prompt = await asyncio.to_thread(_before_plan, agent, state, config)  # resolves the model on first use
-        if isinstance(prompt, dict):
-            return prompt
-        settings = agent.settings
-        outcome = await speculation.aplanned(state, prompt) or await aplan(
-            _planner_model(agent), prompt, agent.runtime.tools, settings.max_retries, settings.plan_horizon)
-        return _after_plan(agent, state, config, outcome)
+        return await _aplan(variants.for_run(config), state, config)
 
     return Node(planner, aplanner)
 
@@ -316,7 +331,28 @@ def _after_tool(agent: Agent, state: AgentState, config: RunnableConfig, pending
     return update
 
 
+def _applied(state: AgentState, update: Update) -> AgentState:
+    """The state ``update`` leads to (the channels' reducers applied): what the planner turn after a tool step in
+    the same node sees."""
+    out: dict[str, Any] = {**state}
+    for key, value in update.items():
+        reducer = REDUCERS.get(key)
+        out[key] = reducer(state.get(key) or [], value) if reducer else value
+    return out  # type: ignore[return-value]
+
+
+def _joined(first: Update, then: Update) -> Update:
+    """Two successive updates of one node as one: ``then`` wins, lists with a reducer are joined."""
+    out = {**first, **then}
+    for key, reducer in REDUCERS.items():
+        if key in first and key in then and first[key] is not None and then[key] is not None:
+            out[key] = reducer(first[key], then[key])
+    return out
+
+
 def make_tools_node(variants: Variants) -> Node:
+    """Runs the pending step, then (unless the step ended the run or was skipped) the next planner turn."""
+
     def tools(state: AgentState, config: RunnableConfig) -> Update:
         agent = variants.for_run(config)
         skip, pending = _before_tool(agent, state, config)
@@ -324,7 +360,8 @@ def make_tools_node(variants: Variants) -> Node:
             return skip
         served = speculation.take(state, pending["call"], lambda: tool_context(state))
         obs = served if served is not None else _execute(agent, state, pending["call"])
-        return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+        update = _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+        return _joined(update, _plan(agent, _applied(state, update), config))
 
     async def atools(state: AgentState, config: RunnableConfig) -> Update:
         agent = variants.for_run(config)
@@ -333,7 +370,8 @@ def make_tools_node(variants: Variants) -> Node:
             return skip
         served = await speculation.atake(state, pending["call"], lambda: tool_context(state))
         obs = served if served is not None else await _aexecute(agent, state, pending["call"])
-        return _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+        update = _after_tool(agent, state, config, pending, obs, speculative=served is not None)
+        return _joined(update, await _aplan(agent, _applied(state, update), config))
 
     return Node(tools, atools)
 
@@ -377,7 +415,8 @@ def build_graph(agent: Agent, checkpointer: Any = None, name: str | None = None)
     graph.add_node("start", _routed(make_start(variants), _after_other, "start"), destinations=("planner", END))
     graph.add_node("planner", _routed(make_planner(variants), _after_planner, "planner"),
                    destinations=("tools", "planner", END))
-    graph.add_node("tools", _routed(make_tools_node(variants), _after_other, "tools"), destinations=("planner", END))
+    graph.add_node("tools", _routed(make_tools_node(variants), _after_planner, "tools"),
+                   destinations=("tools", "planner", END))
     graph.add_edge(START, "start")
     compiled = graph.compile(checkpointer=checkpointer, name=name or agent.settings.graph)
     return compiled.with_config(recursion_limit=agent.settings.recursion_limit)

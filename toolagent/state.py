@@ -121,3 +121,14 @@ class AgentOutput(TypedDict, total=False):
     messages: list[AnyMessage]
     elapsed_s: float
     speculation: dict[str, Any] | None
+
+
+def _reducers() -> dict[str, Any]:
+    from typing import get_type_hints
+
+    hints = get_type_hints(AgentState, include_extras=True)
+    return {key: hint.__metadata__[0] for key, hint in hints.items() if getattr(hint, "__metadata__", None)}
+
+
+#: the state keys that have a reducer (lists that grow), and the reducer: one home, read from ``AgentState``
+REDUCERS: dict[str, Any] = _reducers()

@@ -135,23 +135,23 @@ async def test_lcel_chain_async(agent) -> None:
 
 
 def _counting_policy(messages: Sequence[BaseMessage]) -> str:
-    """Fourteen different calculator steps, then the last result: a long run (30 graph super-steps)."""
+    """Thirty different calculator steps, then the last result: a long run (32 graph super-steps)."""
     done = user_text(messages).split("History of executed steps:")[1].count("calculator(")
-    if done < 14:
+    if done < 30:
         return reply(step("calculator", {"expression": f"{done} + 1"}), answer_step("?"))
     return reply(answer_step(latest_output(messages).strip("= ")))
 
 
 def test_a_long_run_keeps_the_agent_recursion_limit_inside_chains() -> None:
-    long_agent = create_tracer1_agent(ScriptedChatModel(policy=_counting_policy), ["calculator"], max_steps=15)
-    assert long_agent.invoke({"question": "count to 14"})["answer"] == "14"  # the agent's own limit (110)
+    long_agent = create_tracer1_agent(ScriptedChatModel(policy=_counting_policy), ["calculator"], max_steps=31)
+    assert long_agent.invoke({"question": "count to 30"})["answer"] == "30"  # the agent's own limit (206)
     # a bare chain passes LangChain's default limit of 25 down: the run stops cleanly before it, never raising
-    state = (RunnableLambda(lambda q: q) | agent_input | long_agent).invoke("count to 14")
-    assert state["status"] == "max_steps" and "recursion limit of 25" in state["error"] and len(state["steps"]) == 11
-    assert (agent_input | long_agent | extract_answer).invoke("count to 14").startswith("no answer (max_steps)")
+    state = (RunnableLambda(lambda q: q) | agent_input | long_agent).invoke("count to 30")
+    assert state["status"] == "max_steps" and "recursion limit of 25" in state["error"] and len(state["steps"]) == 21
+    assert (agent_input | long_agent | extract_answer).invoke("count to 30").startswith("no answer (max_steps)")
     for limit in range(3, 12):  # whatever the limit, a status instead of GraphRecursionError
-        assert long_agent.invoke({"question": "count to 14"}, {"recursion_limit": limit})["status"] == "max_steps"
-    assert answer_chain(long_agent).invoke("count to 14") == "14"
-    assert as_tool(long_agent).invoke({"question": "count to 14"}) == "14"
-    outer = create_agent(ToolCallingFake(question="count to 14", tool_name="tracer1"), [as_tool(long_agent)])
-    assert outer.invoke({"messages": [("user", "count")]})["messages"][-1].content.endswith(": 14")
+        assert long_agent.invoke({"question": "count to 30"}, {"recursion_limit": limit})["status"] == "max_steps"
+    assert answer_chain(long_agent).invoke("count to 30") == "30"
+    assert as_tool(long_agent).invoke({"question": "count to 30"}) == "30"
+    outer = create_agent(ToolCallingFake(question="count to 30", tool_name="tracer1"), [as_tool(long_agent)])
+    assert outer.invoke({"messages": [("user", "count")]})["messages"][-1].content.endswith(": 30")

@@ -17,7 +17,7 @@ EXPECTED = {
     "langchain_app.py": ["answer: 9.85", "12.5 x 4 = 50.0;  3 x 7 = 21", "According to the planning agent: 395",
                          "'tool: math_agent': 1"],
     "stream_forecast.py": ["forecast 1", "▶ runs now", "anticipated", "observation from ocr", "answer", "9.85",
-                           "start → planner → tools → planner → tools → planner"],
+                           "start → planner → tools → tools"],
     "approve_before_execute.py": ["paused before ocr", "decision: approve", "'expression': '3.50 + 4.10'",
                                   "forecast had", "→ answered: 7.6", "→ stopped:", "steps executed: 0"],
     "sqlite_resume.py": ["worker: executed ocr; now killed (SIGKILL)", "next node ('tools',), 1 forecast(s) saved",

@@ -103,12 +103,14 @@ def _send(turn: Generator[list[BaseMessage], BaseMessage | Exception, None],
 def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
          max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
     """One planning turn: call the model; on invalid output re-ask with the error, at most ``max_retries`` times."""
+    from toolagent.tools.direct import invoke_model
+
     outcome, start = PlanOutcome(), time.perf_counter()
     turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
     convo = next(turn, None)
     while convo is not None:
         try:
-            reply: BaseMessage | Exception = model.invoke(convo)
+            reply: BaseMessage | Exception = invoke_model(model, convo)
         except Exception as exc:
             reply = exc
         convo = _send(turn, reply)
@@ -119,12 +121,14 @@ def plan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
 async def aplan(model: Any, messages: list[BaseMessage], tools: dict[str, BaseTool],
                 max_retries: int = 2, max_steps_in_plan: int | None = None) -> PlanOutcome:
     """Async twin of ``plan`` (the model is called with ``ainvoke``)."""
+    from toolagent.tools.direct import ainvoke_model
+
     outcome, start = PlanOutcome(), time.perf_counter()
     turn = _turn(outcome, messages, tools, max_retries, max_steps_in_plan)
     convo = next(turn, None)
     while convo is not None:
         try:
-            reply: BaseMessage | Exception = await model.ainvoke(convo)
+            reply: BaseMessage | Exception = await ainvoke_model(model, convo)
         except Exception as exc:
             reply = exc
         convo = _send(turn, reply)

@@ -261,7 +261,10 @@ def _invoke(tool: BaseTool, args: dict[str, Any]) -> Any:
     """``tool.invoke``; a coroutine-only tool runs on an event loop of its own (in this thread when none runs
     here, else in a helper thread)."""
     if not _coroutine_only(tool):
-        return tool.invoke(args)
+        from toolagent.tools.direct import tool_runner
+
+        run = tool_runner(tool)
+        return run(args) if run is not None else tool.invoke(args)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

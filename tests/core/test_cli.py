@@ -65,6 +65,7 @@ def _bad_inputs(tmp_path: Path, png: Path) -> dict[str, tuple[list[str], str]]:
         "truncated": (["ask", "q", "--image", str(truncated)], "corrupt or truncated"),
         "empty question": (["ask", "   ", "--model", CALC], "question is empty"),
         "unknown model": (["ask", "q", "--model", "gpt5-please"], "unknown model spec"),
+        "int8 remote model": (["ask", "q", "--model", "openai:m@int8"], "@int8 applies to local models"),
         "unreachable": (["ask", "q", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1"],
                         "http://127.0.0.1:9/v1"),
         "horizon 0": (["ask", "q", "--horizon", "0", "--model", CALC], "--horizon"),
@@ -74,7 +75,7 @@ def _bad_inputs(tmp_path: Path, png: Path) -> dict[str, tuple[list[str], str]]:
 
 
 @pytest.mark.parametrize("case", ["missing image", "directory", "non-image", "truncated", "empty question",
-                                  "unknown model", "unreachable", "horizon 0", "malformed args", "unknown tool"])
+                                  "unknown model", "int8 remote model", "unreachable", "horizon 0", "malformed args", "unknown tool"])
 def test_bad_input_is_one_line_and_exit_2(case: str, tmp_path: Path, png: Path) -> None:
     args, fragment = _bad_inputs(tmp_path, png)[case]
     result = _run(*args)

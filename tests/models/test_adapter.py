@@ -58,7 +58,7 @@ def test_merged_weights_give_peft_outputs(shipped: Path, tiny_llm_dir: Path) -> 
     assert Path(loaded.model_path) == folder and loaded.is_loaded
     from toolagent.models.resolve import resolve_model
 
-    quantized = resolve_model("py:toolagent.models.embedded:load_embedded_int8")
+    quantized = resolve_model("embedded@int8")
     assert isinstance(quantized, HFChatModel) and Path(quantized.model_path) == folder
     assert quantized.quantize == "int8" and quantized.invoke("hi", max_new_tokens=2).content is not None
 

@@ -31,12 +31,15 @@ def test_table_marks_unmeasured_rows_and_picks_the_best_stage(tmp_path: Path) ->
     row = {"first_step_tool_acc": 95.0, "answer_acc": 81.0, "mean_steps": 1.5, "seconds_per_task": 12.0,
            "tasks": 60, "answer_acc_by_kind": {"arith": 90.0}}
     record = {"settings": {"horizon": 5}, "evals": {"base/tracer1/T5": {**row, "answer_acc": 0.0},
-                                                     "sft/tracer1/T5": row},
+                                                     "sft/tracer1/T5": row, "sft@int8/tracer1/T5": row,
+                                                     "sft/tracer1/T5/checkset": {**row, "tasks": 18}},
               "stages": {"sft": {"done": True, "seconds": 60.0}}}
     text = ablation_table(record)
     assert "| SFT | tracer1 | 5 | 95 % | 81 % | 1.50 | 12.0 | 60 |" in text
     assert "| SFT + Stage 1 | tracer1 | 5 | not measured |" in text
     assert "Best row (SFT)" in text and "sft 1.0 min" in text
+    assert "| SFT, int8 weights | tracer1 | 5 | 95 % |" in text
+    assert "Hand-written check set" in text and "| SFT | tracer1 | 5 | 95 % | 81 % | 1.50 | 12.0 | 18 |" in text
     doc = tmp_path / "doc.md"
     doc.write_text("intro\n<!-- table -->\nold\n<!-- /table -->\nend\n")
     write_between_markers(doc, text)
@@ -67,6 +70,17 @@ def test_smallest_recipe_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
     assert again.output.count("skipped") == len(STAGES) - 2
     assert "[7/11] stage2 ..." in again.output and "[8/11] eval_stage2 ..." in again.output
     assert json.loads((out / "recipe.json").read_text())["stages"]["eval_stage2"]["done"]
+
+    # more rows of a finished stage: int8 weights, the hand-written check set; bad values are one line
+    checkset = Path(__file__).resolve().parents[1] / "data" / "checkset"
+    for extra in (["--quantize", "int8"], ["--data", str(checkset)]):
+        row = runner.invoke(app, ["ablate", "--runs", str(out), "--stage", "sft", "--mode", "step", "--limit", "1",
+                                  *extra])
+        assert row.exit_code == 0, row.output
+    evals = json.loads((out / "recipe.json").read_text())["evals"]
+    assert {"sft@int8/tracer1/T1/step", "sft/tracer1/T1/step/checkset"} <= set(evals)
+    bad = runner.invoke(app, ["ablate", "--runs", str(out), "--quantize", "int4"])
+    assert bad.exit_code == 2 and "--quantize must be none or int8" in bad.output
 
     # other settings in the same folder are refused with one line
     clash = runner.invoke(app, ["recipe", "--out", str(out), "--smallest", "--seed", "7"])

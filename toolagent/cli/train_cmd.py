@@ -174,9 +174,19 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
            limit: int | None = typer.Option(None, "--limit", min=1, help="Held-out tasks (default: the recipe's)."),
            mode: str | None = typer.Option(None, "--mode", help="agent (full runs) or step (first planner turn "
                                                                 "only: first-step metrics)."),
-           variant: str = typer.Option("", "--variant", help="A variant stage folder suffix (e.g. -g1).")
+           variant: str = typer.Option("", "--variant", help="A variant stage folder suffix (e.g. -g1)."),
+           quantize: str = typer.Option("none", "--quantize", help="none or int8 (the model's Linear weights)."),
+           data: Path | None = typer.Option(None, "--data", help="Another suite folder whose held-out tasks to "
+                                                                 "use (e.g. tests/data/checkset).")
            ) -> None:
-    """One more held-out eval row of a finished recipe stage (another graph or horizon), kept in recipe.json."""
+    """One more held-out eval row of a finished recipe stage (another graph, horizon, weights or suite), kept in
+    recipe.json."""
+    from toolagent.errors import BadInput
+
+    if quantize not in ("none", "int8"):
+        raise BadInput(f"--quantize must be none or int8, got {quantize!r}")
+    if data is not None and not (data / "tasks.jsonl").is_file():
+        raise BadInput(f"--data {data}: no tasks.jsonl there (a suite folder from `toolagent train synth`)")
     from toolagent.train.recipe import Recipe, load_settings
 
     settings = load_settings(runs)
@@ -186,7 +196,7 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
         torch.set_num_threads(settings.threads)
     recipe_obj = Recipe(settings, echo=typer.echo)
     metrics = recipe_obj.evaluate(stage, graph, horizon, variant=variant, limit=limit if limit is not None else -1,
-                                  mode=mode)
+                                  mode=mode, quantize=quantize, data=str(data) if data is not None else None)
     typer.echo(json.dumps({k: metrics.get(k) for k in ("tasks", "first_step_tool_acc", "answer_acc", "mean_steps",
                                                        "seconds_per_task")}))
 

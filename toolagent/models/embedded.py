@@ -14,7 +14,6 @@ peft). Without an adapter folder ``embedded`` is the untrained base. ``embedded-
     embedded_model_dir(convert=True) -> Path   # the BASE cache folder (training starts here)
     planner_model_dir(prepare=True) -> Path    # what ``embedded`` loads: merged folder if an adapter ships
     load_embedded(**kw) / load_embedded_base(**kw) -> HFChatModel   # kw go to HFChatModel
-    load_embedded_int8() -> HFChatModel         # spec py:toolagent.models.embedded:load_embedded_int8
     first_use() -> bool                         # True exactly once per cache root (print EMBEDDED_NOTE then)
     ensure_embedded_cache() -> Path             # setup step (toolagent setup, ``python -m toolagent.models.embedded``)
 """
@@ -216,12 +215,6 @@ def planner_model_dir(prepare: bool = True, adapter: Path | None = None) -> Path
 def load_embedded(**kwargs: Any) -> HFChatModel:
     """The ``embedded`` model (trained planner when shipped, else the base) as a loaded HFChatModel."""
     return HFChatModel.from_path(planner_model_dir(), **kwargs)
-
-
-def load_embedded_int8() -> HFChatModel:
-    """``embedded`` with int8 Linear weights (faster on CPU, greedy tokens differ from fp32); for comparisons
-    through the spec ``py:toolagent.models.embedded:load_embedded_int8``."""
-    return load_embedded(quantize="int8")
 
 
 def load_embedded_base(**kwargs: Any) -> HFChatModel:

@@ -4,6 +4,8 @@
                     adapter merged in when the package ships one (toolagent/models/weights/tracer1-tiny), else the base
     embedded-base   the untrained SmolLM2-135M-Instruct (for comparison with the trained planner)
     hf:PATH         a local transformers model directory (text LM or vision-language model)
+    …@int8          a local model (embedded, embedded-base, hf:PATH) with dynamically quantised int8 Linear weights:
+                    about 4x fewer weight bytes per decoded token on CPU; greedy tokens can differ from fp32
     openai:MODEL    OpenAI or any compatible server (vLLM, SGLang, ...): --base-url / OPENAI_BASE_URL, OPENAI_API_KEY
     ollama:MODEL    an Ollama server (--base-url / OLLAMA_HOST, default http://localhost:11434)
     py:MODULE:ATTR  a BaseChatModel (or a zero-argument factory) importable from Python (the current folder
@@ -25,9 +27,11 @@ from langchain_core.language_models import BaseChatModel
 
 from toolagent.errors import ConfigError
 
-SPEC_HELP = ("embedded, embedded-base, hf:PATH, openai:MODEL, ollama:MODEL, py:MODULE:ATTR or a LangChain "
+SPEC_HELP = ("embedded, embedded-base, hf:PATH (each optionally @int8), openai:MODEL, ollama:MODEL, py:MODULE:ATTR or a LangChain "
              "provider:model string (anthropic:..., google_genai:..., mistralai:...)")
 DEFAULT_OLLAMA = "http://localhost:11434"
+#: the spec suffix for int8 weights on a local model
+INT8 = "@int8"
 
 
 def _openai(name: str, base_url: str | None) -> BaseChatModel:
@@ -97,22 +101,25 @@ def resolve_model(spec: str | BaseChatModel, base_url: str | None = None) -> Bas
     if isinstance(spec, BaseChatModel):
         return spec
     spec = (spec or "").strip()
-    kind, _, rest = spec.partition(":")
-    if spec == "embedded":
+    local, quantize = (spec[: -len(INT8)], "int8") if spec.endswith(INT8) else (spec, "none")
+    kind, _, rest = local.partition(":")
+    if local == "embedded":
         from toolagent.models.embedded import load_embedded
 
-        return load_embedded()
-    if spec == "embedded-base":
+        return load_embedded(quantize=quantize)
+    if local == "embedded-base":
         from toolagent.models.embedded import load_embedded_base
 
-        return load_embedded_base()
+        return load_embedded_base(quantize=quantize)
     if kind == "hf" and rest:
         from toolagent.models.hf import HFChatModel
 
         path = Path(rest).expanduser()
         if not path.exists():
             raise ConfigError(f"hf: model directory not found: {path}")
-        return HFChatModel.from_path(str(path))
+        return HFChatModel.from_path(str(path), quantize=quantize)
+    if quantize != "none":
+        raise ConfigError(f"{INT8} applies to local models (embedded, embedded-base, hf:PATH), not {local!r}")
     if kind == "openai" and rest:
         return _openai(rest, base_url)
     if kind == "ollama" and rest:

@@ -329,24 +329,32 @@ class Recipe:
             merge_adapter(self.base_dir(), self.path(stage), folder)
         return folder
 
-    def eval_key(self, stage: str, graph: str, horizon: int, variant: str = "", mode: str = "agent") -> str:
-        return f"{stage}{variant}/{graph}/T{horizon}" + ("" if mode == "agent" else f"/{mode}")
+    def eval_key(self, stage: str, graph: str, horizon: int, variant: str = "", mode: str = "agent",
+                 quantize: str = "none", data: str | None = None) -> str:
+        """``stage[variant][@int8]/graph/T[/mode][/suite]``: the row's name in ``recipe.json``."""
+        weights = "" if quantize == "none" else f"@{quantize}"
+        return (f"{stage}{variant}{weights}/{graph}/T{horizon}" + ("" if mode == "agent" else f"/{mode}")
+                + (f"/{Path(data).name}" if data else ""))
 
     def evaluate(self, stage: str, graph: str = "tracer1", horizon: int | None = None, variant: str = "",
-                 limit: int | None = -1, mode: str | None = None) -> dict[str, Any]:
-        """``eval synth`` of one stage's model on the held-out split; recorded under ``evals``."""
+                 limit: int | None = -1, mode: str | None = None, quantize: str = "none",
+                 data: str | None = None) -> dict[str, Any]:
+        """``eval synth`` of one stage's model on the held-out split (or on the held-out tasks of another suite
+        folder, e.g. the hand-written check set), optionally with int8 weights; recorded under ``evals``."""
         from toolagent.eval.synth import evaluate
+        from toolagent.models.resolve import INT8
 
         horizon = horizon or self.settings.horizon
         limit = self.settings.eval_limit if limit == -1 else limit
         mode = mode or self.settings.eval_mode
-        key = self.eval_key(stage, graph, horizon, variant, mode)
-        out = self.root / "eval" / key.replace("/", "-")
+        key = self.eval_key(stage, graph, horizon, variant, mode, quantize, data)
+        out = self.root / "eval" / key.replace("/", "-").replace("@", "-")
+        spec = f"hf:{self.merged(stage + variant)}" + (INT8 if quantize == "int8" else "")
         load = os.getloadavg()[0]
         start = time.perf_counter()
-        metrics = evaluate(self.suite_dir(), "heldout", f"hf:{self.merged(stage + variant)}", out, graph=graph,
-                           horizon=horizon, limit=limit, workers=self.settings.eval_workers,
-                           max_steps=self.settings.max_steps, mode=mode, progress=True)
+        metrics = evaluate(data or self.suite_dir(), "heldout", spec, out, graph=graph, horizon=horizon, limit=limit,
+                           workers=self.settings.eval_workers, max_steps=self.settings.max_steps, mode=mode,
+                           progress=True)
         metrics["eval_seconds"] = round(time.perf_counter() - start, 1)
         metrics["load_average"] = round(load, 1)
         self.record["evals"][key] = metrics

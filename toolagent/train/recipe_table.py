@@ -13,6 +13,8 @@ from toolagent.errors import BadInput
 
 ROWS = (("base", "base"), ("sft", "SFT"), ("stage1", "SFT + Stage 1"), ("stage2", "SFT + Stage 1 + Stage 2"))
 START, END = "<!-- table -->", "<!-- /table -->"
+#: the folder name of the hand-written check set (``train ablate --data tests/data/checkset``)
+CHECKSET = "checkset"
 
 
 def _num(value: Any, pct: bool = False) -> str:
@@ -63,11 +65,17 @@ def ablation_table(record: dict[str, Any]) -> str:
             lines.append(_row(label, "tracer1", t, evals.get(f"{best}/tracer1/T{t}")))
         variant = evals.get(f"stage1-g1/tracer1/T{horizon}")
         lines.append(_row("SFT + Stage 1 with γ = 1, λ_rep = 0", "tracer1", horizon, variant))
+        lines.append(_row(f"{label}, int8 weights", "tracer1", horizon, evals.get(f"{best}@int8/tracer1/T{horizon}")))
         kinds = (evals.get(f"{best}/tracer1/T{horizon}") or {}).get("answer_acc_by_kind") or {}
         if kinds:
             lines += ["", f"Answer accuracy per task kind ({label}, tracer1):", "",
                       "| " + " | ".join(kinds) + " |", "|" + "---|" * len(kinds),
                       "| " + " | ".join(_num(v, True) for v in kinds.values()) + " |"]
+    checked = [(label, m) for stage, label in ROWS if (m := evals.get(f"{stage}/tracer1/T{horizon}/{CHECKSET}"))]
+    if checked:
+        lines += ["", f"Hand-written check set (`tests/data/{CHECKSET}`: questions the generator never produces), "
+                      "tracer1 graph:", "", head]
+        lines += [_row(label, "tracer1", horizon, m) for label, m in checked]
     stages = record.get("stages") or {}
     times = [f"{name} {info.get('seconds', 0) / 60:.1f} min" for name, info in stages.items() if info.get("done")]
     if times:

@@ -12,10 +12,11 @@ planner turn that follows it: one superstep, so one checkpoint, per executed ste
 takes two: its model node and its tools node), which halves both the checkpoint bytes of a run (every
 checkpoint stores the list channels whole) and LangGraph's per-step overhead. ``interrupt_before=["tools"]``
 still pauses before every tool call with the forecast saved. What this costs: a process that dies during the
-planner turn after a tool re-runs that tool on resume (the observation is checkpointed with the next forecast). The state keeps one slim record per executed step; every
-executed step (and the final answer step) also becomes a full StepRecord, with the exact planner prompt, handed to
-the feedback hooks. The run's workspace (produced files, chat-input images) is deleted when the run ends, unless
-the invocation names its own workspace.
+planner turn after a tool re-runs that tool on resume (the observation is checkpointed with the next forecast).
+
+The state keeps one slim record per executed step; every executed step (and the final answer step) also becomes a
+full StepRecord, with the exact planner prompt, handed to the feedback hooks. The run's workspace (produced
+files, chat-input images) is deleted when the run ends, unless the invocation names its own workspace.
 
 Every node has a sync and an async implementation (``invoke`` and ``ainvoke`` both run natively; async tools are
 awaited). A run adds its chat turn to ``messages`` (``graphs/chat.py``), takes per-run settings from its context

@@ -214,12 +214,9 @@ def _validate_json(name: str, schema: dict[str, Any], args: dict[str, Any]) -> d
 
 def _traced(tool: ToolagentTool, args: dict[str, Any], parsed: BaseModel, ctx: ToolContext) -> ToolOutput:
     """Execute with the standard tool callbacks (LangSmith and any handler in the run's config see the call)."""
-    from langchain_core.callbacks import CallbackManager
-    from langchain_core.runnables.config import ensure_config
+    from toolagent.tools.direct import callback_manager
 
-    config = ensure_config()
-    manager = CallbackManager.configure(config.get("callbacks"), tool.callbacks, tool.verbose, config.get("tags"),
-                                        tool.tags, config.get("metadata"), tool.metadata)
+    manager = callback_manager(tool.callbacks, tool.verbose, tool.tags, tool.metadata)
     if not manager.handlers:
         return tool.execute(parsed, ctx)
     run = manager.on_tool_start({"name": tool.name, "description": tool.description},

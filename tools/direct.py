@@ -21,16 +21,21 @@ from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool, StructuredTool
 
 
-def unobserved(callbacks: Any = None, verbose: bool = False) -> bool:
-    """No callback handler would see a run started here (the run's config, LangChain's global hooks, and the
-    caller's own ``callbacks`` all considered)."""
+def callback_manager(callbacks: Any = None, verbose: bool = False, tags: list[str] | None = None,
+                     metadata: dict[str, Any] | None = None) -> Any:
+    """The CallbackManager a run started here gets: the run's config, LangChain's global hooks (LangSmith tracing,
+    ``collect_runs``) and the caller's own ``callbacks`` / ``tags`` / ``metadata``, by LangChain's own rule."""
     from langchain_core.callbacks import CallbackManager
     from langchain_core.runnables.config import ensure_config
 
     config = ensure_config()
-    manager = CallbackManager.configure(config.get("callbacks"), callbacks, verbose, config.get("tags"), None,
-                                        config.get("metadata"), None)
-    return not manager.handlers
+    return CallbackManager.configure(config.get("callbacks"), callbacks, verbose, config.get("tags"), tags,
+                                     config.get("metadata"), metadata)
+
+
+def unobserved(callbacks: Any = None, verbose: bool = False) -> bool:
+    """No callback handler would see a run started here."""
+    return not callback_manager(callbacks, verbose).handlers
 
 
 @functools.lru_cache(maxsize=512)

@@ -27,8 +27,8 @@ from langchain_core.language_models import BaseChatModel
 
 from toolagent.errors import ConfigError
 
-SPEC_HELP = ("embedded, embedded-base, hf:PATH (each optionally @int8), openai:MODEL, ollama:MODEL, py:MODULE:ATTR or a LangChain "
-             "provider:model string (anthropic:..., google_genai:..., mistralai:...)")
+SPEC_HELP = ("embedded, embedded-base, hf:PATH (each optionally @int8), openai:MODEL, ollama:MODEL, py:MODULE:ATTR "
+             "or a LangChain provider:model string (anthropic:..., google_genai:..., mistralai:...)")
 DEFAULT_OLLAMA = "http://localhost:11434"
 #: the spec suffix for int8 weights on a local model
 INT8 = "@int8"

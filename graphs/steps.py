@@ -21,7 +21,7 @@ from toolagent.errors import BadInput
 from toolagent.feedback import as_hooks
 from toolagent.graphs.runtime import Agent
 from toolagent.images import load_image_ref
-from toolagent.prompts.render import format_observation, history_line, messages_for_log, planner_messages
+from toolagent.prompts.render import Profile, format_observation, history_line, messages_for_log, planner_messages
 from toolagent.prompts.texts import EARLIER_NOTICE
 from toolagent.records import ANSWER_TOOL, Forecast, ImageRef, Observation, PlannerInput, StepRecord, ToolCall
 from toolagent.state import AgentState, PendingStep, StepState
@@ -77,8 +77,9 @@ def step_call_key(step: StepState) -> str:
     return _once(step, "key", lambda: call_key(step["executed"]["tool"], step["executed"]["args"]))
 
 
-def history_lines(steps: list[StepState]) -> list[str]:
-    return [_once(s, f"line {i}", lambda: history_line(i, ToolCall(**s["executed"]), Observation(**s["observation"])))
+def history_lines(steps: list[StepState], profile: Profile = "full") -> list[str]:
+    return [_once(s, f"line {i} {profile}", lambda: history_line(i, ToolCall(**s["executed"]),
+                                                                   Observation(**s["observation"]), profile))
             for i, s in enumerate(steps, start=1)]
 
 
@@ -95,8 +96,8 @@ def planner_prompt(agent: Agent, state: AgentState, notices: list[str], steps: l
     if state.get("earlier"):
         notices = [EARLIER_NOTICE.format(turns="\n".join(state["earlier"])), *notices]
     return planner_messages(
-        question=state["question"], images=image_refs(state, steps), history=history_lines(steps),
-        observation=format_observation(last, runtime.profile) if last else None, tools=runtime.menu,
+        question=state["question"], images=image_refs(state, steps), history=history_lines(steps, runtime.profile),
+        observation=last, tools=runtime.menu,
         horizon=settings.plan_horizon, multimodal=runtime.multimodal, notices=notices,
         files=state.get("files") or [], extra_instructions=settings.extra_instructions, graph=settings.graph,
         profile=runtime.profile)

@@ -103,6 +103,8 @@ class Observation(BaseModel):
     error: str | None = None
     latency_s: float = 0.0
     cached: bool = False
+    #: a shorter text the compact prompt profile shows instead of ``text`` (e.g. OCR lines without boxes)
+    brief: str | None = None
 
     @property
     def ok(self) -> bool:

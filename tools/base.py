@@ -51,6 +51,8 @@ class ToolOutput(BaseModel):
     text: str
     images: list[str] = Field(default_factory=list)
     data: Any = None
+    #: a shorter text for small models' compact prompts (e.g. OCR lines without their boxes); None: ``text``
+    brief: str | None = None
 
 
 _INDEX_REF = re.compile(r"^(?:image[_ ]?|img[_ ]?|<image_?)?(\d+)>?$", re.IGNORECASE)
@@ -297,7 +299,12 @@ def run_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext, timeout_s: 
             output = _call(tool, args, ctx)
     except Exception as exc:  # a tool failure is an observation, not a crash
         return _failed(tool, exc, limit, start)
-    return Observation(tool=tool.name, text=output.text, images=output.images, data=output.data,
+    return _observed(tool, output, start)
+
+
+def _observed(tool: BaseTool, output: ToolOutput, start: float) -> Observation:
+    """A finished call as the Observation the planner reads (one rule for the sync and the async path)."""
+    return Observation(tool=tool.name, text=output.text, images=output.images, data=output.data, brief=output.brief,
                        latency_s=time.perf_counter() - start)
 
 
@@ -332,5 +339,4 @@ async def arun_tool(tool: BaseTool, args: dict[str, Any], ctx: ToolContext,
         output = await asyncio.wait_for(call(), limit) if limit else await call()
     except Exception as exc:  # a tool failure is an observation, not a crash
         return _failed(tool, exc, limit, start)
-    return Observation(tool=tool.name, text=output.text, images=output.images, data=output.data,
-                       latency_s=time.perf_counter() - start)
+    return _observed(tool, output, start)

@@ -233,7 +233,8 @@ class OCRTool(ToolagentTool):
         if reading.rotation:
             text = (f"(the text is rotated: read after turning the image {reading.rotation} degrees clockwise; "
                     f"boxes are in the original image's pixels)\n{text}")
-        return ToolOutput(text=text, data=[line.as_dict() for line in reading.lines])
+        return ToolOutput(text=text, data=[line.as_dict() for line in reading.lines],
+                          brief="\n".join(ln.text for ln in reading.lines))
 
     # -- tesseract ---------------------------------------------------------------------------------
     def _check_lang(self, lang: str) -> str:

@@ -74,3 +74,16 @@ def test_tool_text_cannot_close_its_frame_or_forge_notices() -> None:
     user = str(messages[1].content)
     assert user.count("<notices>") == 1 and user.index("<notices>") < user.index("<tool_output")
     assert user.count("</tool_history>") == 1
+
+
+def test_compact_profile_shows_a_tools_brief_text_and_full_the_whole_text() -> None:
+    obs = Observation(tool="ocr", text="(44, 220, 677, 250) Lemons 11.25", brief="Lemons 11.25")
+    call = ToolCall(tool="ocr", args={"image": "receipt.png"})
+    assert "(44, 220" not in format_observation(obs, "compact") + history_line(1, call, obs, "compact")
+    assert "Lemons 11.25" in format_observation(obs, "compact")
+    assert "(44, 220, 677, 250) Lemons 11.25" in format_observation(obs, "full") + history_line(1, call, obs)
+    # planner_messages frames an Observation itself, with its own profile
+    for profile in ("full", "compact"):
+        text = _text(planner_messages(question="Total?", images=[RECEIPT], history=[], observation=obs,
+                                      tools=_default_menu(), horizon=3, profile=profile))
+        assert format_observation(obs, profile) in text

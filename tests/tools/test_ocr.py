@@ -75,6 +75,7 @@ def test_output_is_gta_style_lines_with_boxes(tesseract: OCRTool, tmp_path: Path
     for match, item in zip(rows, obs.data):
         assert [int(match.group(i)) for i in range(1, 5)] == item["bbox"]
         assert 0 <= item["conf"] <= 100
+    assert obs.brief == "Hello World\nTOTAL 13.50"  # what the compact prompt profile shows
 
 
 @pytest.mark.parametrize("items", [

@@ -4,7 +4,10 @@ EXACTLY what the planner sees in a real agent run."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+import pytest
 
 from toolagent.train.references import (
     gaia_reference,
@@ -54,9 +57,11 @@ def test_gaia_weak_reference() -> None:
     assert gaia_reference({**row, "Final answer": "?"}).answer is None
 
 
-def test_stage1_prompts_equal_the_live_planner_prompts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("profile", ["full", "compact"])
+def test_stage1_prompts_equal_the_live_planner_prompts(tmp_path: Path, profile: str) -> None:
     """Replay a synthetic task's reference through the real agent; the logged planner prompts must equal the
-    Stage-1 prompts built from the reference prefix, state by state."""
+    Stage-1 prompts built from the reference prefix, state by state, in both prompt profiles (the compact one
+    shows OCR lines without their boxes, in the latest output and in the history)."""
     from toolagent.tools.registry import build_tools
 
     from toolagent.agent import run_agent
@@ -69,7 +74,7 @@ def test_stage1_prompts_equal_the_live_planner_prompts(tmp_path: Path) -> None:
     task = next(t for t in load_suite(tmp_path) if t.kind == "receipt")
     tools = build_tools(names=["calculator", "ocr"])
     ref = execute_reference(synth_reference(task, tmp_path), tools)
-    rows = stage1_rows([ref], tools, horizon=3)
+    rows = stage1_rows([ref], tools, horizon=3, profile=profile)
     assert [r["step"] for r in rows] == [0, 1, 2]
     assert [json.loads(r["reference"])[0]["tool"] for r in rows] == ["ocr", "calculator", "answer"]
     assert len(json.loads(rows[0]["reference"])) == 3 and rows[0]["target"][0]["role"] == "assistant"
@@ -78,11 +83,15 @@ def test_stage1_prompts_equal_the_live_planner_prompts(tmp_path: Path) -> None:
                for t in range(len(task.reference))]
     logged: list = []
     result = run_agent(task.question, images=ref.images, model=ScriptedChatModel(responses=replies), tools=tools,
-                       horizon=3, feedback=logged.append)
+                       horizon=3, feedback=logged.append, prompt_profile=profile)
     assert result.answer == task.answer
     assert len(logged) == 3
     for row, record in zip(rows, logged, strict=True):
         assert row["prompt"] == chat_messages(record.planner_input.messages)
+    boxes = re.compile(r"\(\d+, \d+, \d+, \d+\)")
+    later = "\n".join(str(m["content"]) for r in rows[1:] for m in r["prompt"])
+    assert bool(boxes.search(later)) == (profile == "full")
+    assert (ref.observation(0).brief or "") and ref.observation(0).brief.splitlines()[0] in later
     # weak references give only their initial state
     weak = ref.model_copy(update={"weak": True})
     assert len(stage1_rows([weak], tools, horizon=3)) == 1

@@ -58,7 +58,7 @@ class GtaStepBench(GtaBase):
         return self.sample_tools(task, self.job.tool_config(), available_only=False)
 
     def messages(self, task: GtaSample, turn: int, tools: list[Any], refs: list[Any]) -> list[Any]:
-        from toolagent.planner import format_observation, history_line, planner_messages
+        from toolagent.planner import history_line, planner_messages
         from toolagent.records import ToolCall
 
         history: list[str] = []
@@ -69,7 +69,7 @@ class GtaStepBench(GtaBase):
             obs = gold_observation(step)
             call = ToolCall(tool=step.name, args=step.arguments, instruction=step.thought)
             history.append(history_line(len(history) + 1, call, obs))
-            observation = format_observation(obs)
+            observation = obs
         gold = task.steps[turn]
         job = self.job
         return planner_messages(

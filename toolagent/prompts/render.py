@@ -144,13 +144,18 @@ class ToolMenu(BaseModel):
                    examples=_examples(tools, schemas), names=tuple(schemas))
 
 
-def history_line(step: int, call: ToolCall, obs: Observation) -> str:
+def _result_text(obs: Observation, profile: Profile) -> str:
+    """A successful output's text for the profile: the compact profile shows a tool's brief text when it has one."""
+    return obs.brief if profile == "compact" and obs.brief is not None else obs.text
+
+
+def history_line(step: int, call: ToolCall, obs: Observation, profile: Profile = "full") -> str:
     """One abstracted line per executed step (no raw images, results shortened, frame tags neutralised)."""
     args = ", ".join(f"{k}={_short(v, 60)}" for k, v in call.args.items())
     if obs.error:
         result = f"ERROR: {_short(obs.error, HISTORY_RESULT_CHARS)}"
     else:
-        result = _short(obs.text, HISTORY_RESULT_CHARS) or "(empty result)"
+        result = _short(_result_text(obs, profile), HISTORY_RESULT_CHARS) or "(empty result)"
         if obs.images:
             result += " [new image(s): " + ", ".join(Path(p).name for p in obs.images) + "]"
     return neutralise(f"{step}. {call.tool}({args}) -> {result}")
@@ -159,7 +164,7 @@ def history_line(step: int, call: ToolCall, obs: Observation) -> str:
 def format_observation(obs: Observation, profile: Profile = "full") -> str:
     """The latest tool output inside its frame (cut to the profile's length)."""
     limit = OBSERVATION_CHARS[profile]
-    body = f"ERROR: {obs.error}" if obs.error else (obs.text or "(empty result)")
+    body = f"ERROR: {obs.error}" if obs.error else (_result_text(obs, profile) or "(empty result)")
     if len(body) > limit:
         body = body[:limit] + f"\n… [{len(body) - limit} more characters cut]"
     images = "".join(f"\nproduced image: {Path(p).name}" for p in obs.images)
@@ -190,12 +195,18 @@ def _system(menu: ToolMenu, profile: Profile, graph: Graph, horizon: int, has_im
         extra=extra)
 
 
-def planner_messages(*, question: str, images: list[ImageRef], history: list[str], observation: str | None,
+def planner_messages(*, question: str, images: list[ImageRef], history: list[str],
+                     observation: Observation | str | None,
                      tools: list[BaseTool] | ToolMenu, horizon: int, multimodal: bool = False,
                      notices: list[str] | None = None, files: list[str] | None = None,
                      extra_instructions: str | None = None, graph: Graph = "tracer1",
                      profile: Profile = "full") -> list[BaseMessage]:
-    """The planner prompt: system (tools, format, rules) + one user turn (question, images, history, output)."""
+    """The planner prompt: system (tools, format, rules) + one user turn (question, images, history, output).
+
+    ``observation`` is the latest tool output, framed here for ``profile`` (a ``str`` is taken as already framed);
+    ``history`` lines come from ``history_line`` with the same profile."""
+    if isinstance(observation, Observation):
+        observation = format_observation(observation, profile)
     menu = tools if isinstance(tools, ToolMenu) else ToolMenu.of(tools)
     system = _system(menu, profile, graph, horizon, bool(images), extra_instructions)
     image_text = ""

@@ -43,8 +43,9 @@ def stage1_rows(references: Sequence[ReferenceTrajectory], tools: list[BaseTool]
     """Stage-1 examples: state at step t → the reference future (see the module docstring).
 
     ``prompt_options`` go to ``planner_messages`` (e.g. the prompt ``profile`` the agent uses for the model)."""
-    from toolagent.planner import format_observation, history_line, planner_messages
+    from toolagent.planner import history_line, planner_messages
 
+    profile = prompt_options.get("profile", "full")
     rows: list[dict[str, Any]] = []
     for ref in references:
         images = _refs(ref.images)
@@ -55,7 +56,7 @@ def stage1_rows(references: Sequence[ReferenceTrajectory], tools: list[BaseTool]
                 break
             messages = planner_messages(
                 question=ref.question, images=images, history=list(history),
-                observation=format_observation(last) if last else None, tools=tools, horizon=horizon,
+                observation=last, tools=tools, horizon=horizon,
                 multimodal=multimodal, files=ref.files, extra_instructions=extra_instructions, **prompt_options)
             future = ref.steps[t:t + horizon]
             rows.append({
@@ -70,7 +71,7 @@ def stage1_rows(references: Sequence[ReferenceTrajectory], tools: list[BaseTool]
             if last is None:
                 continue
             history.append(history_line(t + 1, ToolCall(tool=step.tool, args=step.args,
-                                                         instruction=step.instruction), last))
+                                                         instruction=step.instruction), last, profile))
             images = [*images, *_refs(last.images)]
     return rows
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from toolagent.models.decoding import Decoder, Sampling, common_prefix, lookup_draft
+from toolagent.models.decoding import Decoder, Sampling, common_prefix, lookup_draft, single_token
 from toolagent.models.guided import compiled_grammar, forecast_schema, guided_available
 from toolagent.models.hf import HFChatModel, estimate_parameters
 from toolagent.tools.registry import build_tools
@@ -64,11 +64,22 @@ def test_jump_forward_and_lookup_drafts_change_passes_not_tokens(pair: tuple[HFC
     prompt = _prompt_ids(fast, _messages(SYSTEM, QUESTIONS[0]))
     plain = Decoder(model, tokenizer, [tokenizer.eos_token_id], jump_forward=False, lookup=0)
     drafted = Decoder(model, tokenizer, [tokenizer.eos_token_id], jump_forward=True, lookup=4)
-    a = plain.generate(prompt, Sampling(80), grammar=grammar)
-    b = drafted.generate(prompt, Sampling(80), grammar=grammar)
-    assert a.tokens == b.tokens
+    rows: list[int] = []
+    hook = model.get_output_embeddings().register_forward_hook(lambda m, args, out: rows.append(args[0].shape[1]))
+    try:
+        a = plain.generate(prompt, Sampling(80), grammar=grammar)
+        rows.clear()
+        b = drafted.generate(prompt, Sampling(80), grammar=grammar)
+        b_rows = sum(rows)
+        again = drafted.generate(prompt, Sampling(80), grammar=grammar)  # its own last reply is a lookup source
+    finally:
+        hook.remove()
+    assert a.tokens == b.tokens == again.tokens
     assert a.forwards == len(a.tokens) and a.drafted == 0  # one pass per token (prefill included)
     assert b.accepted > 0 and b.forwards < a.forwards  # forced JSON keys were verified in batches
+    fed = 1 + (b.forwards - 1) + b.drafted  # rows of every pass, prefill's last row included
+    assert b_rows < fed  # no output-head row where the grammar allows one token only
+    assert again.forwards < b.forwards
     text = tokenizer.decode(b.tokens, skip_special_tokens=True)
     assert text.startswith('{"thought": "')
 
@@ -142,6 +153,26 @@ def test_lookup_draft_copies_what_followed_the_last_ngram() -> None:
     assert lookup_draft([5, 6, 7, 8, 9, 1, 5, 6, 7], 3) == [8, 9, 1]
     assert lookup_draft([1, 2, 3, 4], 3) == []
     assert lookup_draft([4, 2, 3, 9, 2, 3], 5) == [9, 2, 3]
+    # search order: this reply (context[4:]), then recent replies, then the prompt (context[:4])
+    prompt = [1, 2, 3, 9]
+    assert lookup_draft(prompt + [7, 1, 2, 3], 2, [[8, 1, 2, 3, 5, 6]], start=4) == [5, 6]
+    assert lookup_draft(prompt + [7, 1, 2, 3], 2, (), start=4) == [9, 7]
+    assert lookup_draft(prompt + [1, 2, 3, 4, 1, 2, 3], 2, [[1, 2, 3, 5]], start=4) == [4, 1]
+
+
+def test_single_token_reads_a_bitmask_row() -> None:
+    import torch
+
+    row = torch.zeros(4, dtype=torch.int32)
+    assert single_token(row) is None
+    row[2] = 1 << 5
+    assert single_token(row) == 2 * 32 + 5
+    row[2] = -(2**31)  # bit 31 of an int32 word
+    assert single_token(row) == 2 * 32 + 31
+    row[0] = 1
+    assert single_token(row) is None
+    row[0], row[2] = 0, 0b11
+    assert single_token(row) is None
 
 
 def test_prefers_compact_prompt_from_the_config(tiny_llm_dir: Path) -> None:

@@ -11,26 +11,33 @@ token ids. Callers serialise calls (HFChatModel holds its lock): the decoder own
 - **Guided decoding at one bitmask per token.** An xgrammar ``GrammarMatcher`` is driven directly: fill the
   next-token bitmask, mask the logits row in place, choose, accept.
 - **Verified drafts.** Where the grammar forces a continuation (``", "tool": "``, ``"}, "instruction": "``) its
-  tokens, or else the continuation of the latest earlier occurrence of the last n-gram (prompt lookup, e.g. an
-  expression copied from the question), are fed with the chosen token in ONE forward pass and then checked
-  against the model's own rows: greedy keeps a draft token only when it is the (masked) argmax; sampling keeps
-  it with its probability and otherwise samples from the rest (speculative sampling with a deterministic
-  draft). Drafts therefore change how many forward passes run, not which tokens are chosen (up to the float
-  rounding of a several-row matmul against a one-row one); rejected drafts are cut from the cache.
+  tokens, followed by the continuation of the latest earlier occurrence of the last n-gram (lookup: in this
+  reply, then in the decoder's recent replies — the same forecast structure, turn after turn — then in the
+  prompt, e.g. an expression copied from the question), are fed with the chosen token in ONE forward pass and
+  then checked against the model's own rows: greedy keeps a draft token only when it is the (masked) argmax;
+  sampling keeps it with its probability and otherwise samples from the rest (speculative sampling with a
+  deterministic draft). Drafts therefore change how many forward passes run, not which tokens are chosen (up to
+  the float rounding of a several-row matmul against a one-row one); rejected drafts are cut from the cache.
+- **Logits only where the model chooses.** Before a pass the grammar is walked along the draft: a row where it
+  allows exactly one token needs no output head (that token is the choice, greedy or sampled), so the pass
+  computes logits only for the other rows (``logits_to_keep`` as row indices) and reuses the masks it filled.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 #: most draft tokens verified in one forward pass
-MAX_DRAFT = 8
-#: n-gram sizes tried for prompt-lookup drafts (longest first), and the most lookup tokens per pass
+MAX_DRAFT = 12
+#: n-gram sizes tried for lookup drafts (longest first), and the most lookup tokens per pass
 LOOKUP_NGRAMS = (3, 2)
 LOOKUP_DRAFT = 6
+#: recent replies kept as lookup sources (most recent first)
+RECENT_REPLIES = 4
 _CACHE_STEP = 512
 
 
@@ -81,8 +88,11 @@ def tail_has_stop(tokenizer: Any, ids: Sequence[int], stops: Sequence[str], wind
     return any(s in text for s in stops)
 
 
-def lookup_draft(context: Sequence[int], limit: int) -> list[int]:
-    """Prompt lookup: what followed the latest earlier occurrence of the context's last n-gram."""
+def lookup_draft(context: Sequence[int], limit: int, recent: Sequence[Sequence[int]] = (),
+                 start: int = 0) -> list[int]:
+    """Lookup: what followed the latest earlier occurrence of the context's last n-gram, searched in
+    ``context[start:]`` (this reply), then in ``recent`` (earlier replies, most recent first), then in
+    ``context[:start]`` (the prompt); longer n-grams first."""
     if limit <= 0:
         return []
     end = len(context)
@@ -90,10 +100,39 @@ def lookup_draft(context: Sequence[int], limit: int) -> list[int]:
         if end <= n:
             continue
         tail = list(context[end - n:])
-        for start in range(end - n - 1, -1, -1):
-            if list(context[start:start + n]) == tail:
-                return list(context[start + n:min(start + n + limit, end)])
+        found = _latest(context, tail, max(start, 0), end)
+        if found is not None:
+            return list(context[found + n:min(found + n + limit, end)])
+        for reply in recent:
+            found = _latest(reply, tail, 0, len(reply))
+            if found is not None:
+                return list(reply[found + n:found + n + limit])
+        found = _latest(context, tail, 0, min(start + n, end))
+        if found is not None:
+            return list(context[found + n:min(found + n + limit, end)])
     return []
+
+
+def _latest(seq: Sequence[int], gram: list[int], lo: int, hi: int) -> int | None:
+    """Start of the latest occurrence of ``gram`` at or after ``lo`` that ends, with one more token, by ``hi``."""
+    n = len(gram)
+    for begin in range(min(hi, len(seq)) - n - 1, lo - 1, -1):
+        if list(seq[begin:begin + n]) == gram:
+            return begin
+    return None
+
+
+def single_token(mask_row: Any) -> int | None:
+    """The one token a bitmask row allows, or None when it allows several (or none)."""
+    import torch
+
+    words = torch.nonzero(mask_row).flatten()
+    if words.numel() != 1:
+        return None
+    word = int(mask_row[words[0]]) & 0xFFFFFFFF
+    if word & (word - 1):
+        return None
+    return int(words[0]) * 32 + word.bit_length() - 1
 
 
 @functools.cache
@@ -129,6 +168,7 @@ class Decoder:
         self._cache: Any = None
         self._size = 0
         self._ids: list[int] = []  # tokens whose KV is valid in cache positions [0, len)
+        self._recent: collections.deque[list[int]] = collections.deque(maxlen=RECENT_REPLIES)
 
     # ------------------------------------------------------------------------------------------- cache
     @property
@@ -163,22 +203,17 @@ class Decoder:
                     layer.cumulative_length.fill_(n)
         del self._ids[n:]
 
-    def _forward(self, ids: list[int], last_only: bool) -> Any:
+    def _forward(self, ids: list[int], rows: Sequence[int] | None = None) -> Any:
+        """Feed ``ids``; logits of the last position (``rows`` None) or of the given positions only."""
         import torch
 
         tensor = torch.tensor([ids], dtype=torch.long, device=self.model.device)
-        out = self.model(input_ids=tensor, cache=self._cache, use_cache=True, logits_to_keep=1 if last_only else 0)
+        keep: Any = 1 if rows is None else torch.tensor(list(rows), dtype=torch.long, device=self.model.device)
+        out = self.model(input_ids=tensor, cache=self._cache, use_cache=True, logits_to_keep=keep)
         self._ids.extend(ids)
         return out.logits[0].float()
 
     # ------------------------------------------------------------------------------------------ choose
-    @staticmethod
-    def _mask(row: Any, matcher: Any, bitmask: Any) -> None:
-        if matcher is not None and matcher.fill_next_token_bitmask(bitmask):
-            import xgrammar as xgr
-
-            xgr.apply_token_bitmask_inplace(row.view(1, -1), bitmask)
-
     @staticmethod
     def _choose(row: Any, sampling: Sampling, draft: int | None) -> int:
         """The next token from a (masked) logits row; with a draft, the speculative-sampling rule."""
@@ -202,14 +237,38 @@ class Decoder:
             probs /= probs.sum()
         return int(torch.multinomial(probs, 1))
 
-    def _propose(self, matcher: Any, context: list[int], limit: int) -> list[int]:
+    def _propose(self, matcher: Any, context: list[int], start: int, limit: int) -> list[int]:
+        """Draft tokens: the grammar's forced continuation, then a lookup guess of what follows it."""
+        limit = min(limit, MAX_DRAFT)
         if limit <= 0:
             return []
+        forced: list[int] = []
         if matcher is not None and self.jump_forward:
-            forced = matcher.find_jump_forward_string()
-            if forced:
-                return list(self.tokenizer.encode(forced, add_special_tokens=False))[:min(limit, MAX_DRAFT)]
-        return lookup_draft(context, min(limit, self.lookup))
+            text = matcher.find_jump_forward_string()
+            if text:
+                forced = list(self.tokenizer.encode(text, add_special_tokens=False))[:limit]
+        guess = lookup_draft(context + forced, min(limit - len(forced), self.lookup), self._recent, start)
+        return forced + guess
+
+    @staticmethod
+    def _walk(matcher: Any, masks: Any, drafts: list[int]) -> tuple[list[int | None], list[bool]]:
+        """Per row of the coming pass (row i follows ``drafts[:i]``): the one token the grammar allows there, or
+        None where the model chooses; and whether the row's mask (``masks[i]``, filled here) restricts anything.
+        Rows after a certain rejection are left out; the matcher ends where it started."""
+        forced: list[int | None] = []
+        restricted: list[bool] = []
+        moved = 0
+        for i in range(len(drafts) + 1):
+            if matcher.is_terminated():
+                break
+            restricted.append(bool(matcher.fill_next_token_bitmask(masks, i)))
+            forced.append(single_token(masks[i]) if restricted[i] else None)
+            if i == len(drafts) or forced[i] not in (None, drafts[i]) or not matcher.accept_token(drafts[i]):
+                break
+            moved += 1
+        if moved:
+            matcher.rollback(moved)
+        return forced, restricted
 
     # ---------------------------------------------------------------------------------------- generate
     def generate(self, prompt: list[int], sampling: Sampling, grammar: Any = None,
@@ -225,18 +284,19 @@ class Decoder:
             reused = min(common_prefix(self._ids, prompt), len(prompt) - 1)
             self._truncate(reused)
             result = Decoded(tokens=[], finish="length", reused=reused, forwards=1)
-            row = self._forward(prompt[reused:], last_only=True)[-1]
+            row = self._forward(prompt[reused:])[-1]
             self._decode(prompt, row, sampling, grammar, list(stops), result)
+        self._recent.appendleft(list(result.tokens))
         return result
 
     def _decode(self, prompt: list[int], row: Any, sampling: Sampling, grammar: Any, stops: list[str],
                 result: Decoded) -> None:
-        matcher = bitmask = None
+        matcher = masks = None
         if grammar is not None:
             import xgrammar as xgr
 
             matcher = xgr.GrammarMatcher(grammar)
-            bitmask = xgr.allocate_token_bitmask(1, grammar.tokenizer_info.vocab_size)
+            masks = xgr.allocate_token_bitmask(MAX_DRAFT + 1, grammar.tokenizer_info.vocab_size)
         out = result.tokens
         limit = max(1, int(sampling.max_new_tokens))
         window = stop_window(stops)
@@ -254,17 +314,32 @@ class Decoder:
                 return True
             return len(out) >= limit
 
-        self._mask(row, matcher, bitmask)
+        if matcher is not None and matcher.fill_next_token_bitmask(masks, 0):
+            self._apply(row, masks, 0)
         choice = self._choose(row, sampling, None)
         while not accept(choice):
-            drafts = self._propose(matcher, prompt + out, limit - len(out))
-            rows = self._forward([choice] + drafts, last_only=False)
+            drafts = self._propose(matcher, prompt + out, len(prompt), limit - len(out))
+            if matcher is None:
+                forced: list[int | None] = [None] * (len(drafts) + 1)
+                restricted = [False] * len(forced)
+            else:
+                forced, restricted = self._walk(matcher, masks, drafts)
+            needed = [i for i, token in enumerate(forced) if token is None]
+            logits = self._forward([choice] + drafts, needed or [0])
+            rows = dict(zip(needed, logits))
             result.forwards += 1
             result.drafted += len(drafts)
+
+            def pick(i: int, draft: int | None) -> int:
+                if forced[i] is not None:
+                    return forced[i]
+                if restricted[i]:
+                    self._apply(rows[i], masks, i)
+                return self._choose(rows[i], sampling, draft)
+
             kept, done = 0, False
             for i, draft in enumerate(drafts):
-                self._mask(rows[i], matcher, bitmask)
-                choice = self._choose(rows[i], sampling, draft)
+                choice = pick(i, draft)
                 if choice != draft:
                     break
                 kept += 1
@@ -276,6 +351,10 @@ class Decoder:
             if done:
                 return
             if kept == len(drafts):
-                row = rows[len(drafts)]
-                self._mask(row, matcher, bitmask)
-                choice = self._choose(row, sampling, None)
+                choice = pick(len(drafts), None)
+
+    @staticmethod
+    def _apply(row: Any, masks: Any, i: int) -> None:
+        import xgrammar as xgr
+
+        xgr.apply_token_bitmask_inplace(row.view(1, -1), masks[i:i + 1])

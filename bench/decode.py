@@ -6,12 +6,14 @@ One run, same model and prompts for every row, variants interleaved turn by turn
   generate fp32                plain ``model.generate`` on the planner prompt, unguided (the baseline)
   generate fp32 + xgrammar     ``generate`` with xgrammar's LogitsProcessor (toolagent's guided path before)
   toolagent fp32               HFChatModel's decoder, unguided: static KV cache, prompt-prefix KV reused
-  toolagent fp32 guided        the same with the forecast grammar and verified drafts (jump-forward, prompt lookup)
+  toolagent fp32 guided        the same with the forecast grammar, verified drafts (jump-forward, then lookup in
+                               the reply, the recent replies and the prompt) and logits only for the rows where the
+                               grammar leaves the model a choice
     same, no drafts            ... one forward pass per token (what the drafts save)
   toolagent int8 guided        the same on dynamically quantised int8 Linear weights (quantize="int8")
 Planner turns are compact-profile prompts for the default tool set (turn 1 of a question, turn 2 with its first
 observation, then the next question...); each variant gets one untimed warm-up turn first, so the system prompt
-is cached as it is on every turn after a process's first. Seconds per turn include tokenising and prefill.
+is cached, and a recent reply is there to draft from, as on every turn after a process's first. Seconds per turn include tokenising and prefill.
 Greedy checks: toolagent's rows must produce the same tokens as the generate rows they replace; the int8 row
 reports where it first departs from fp32. Memory bandwidth is a 256 MB array copy; the floor is the weight bytes
 read per decode step over it. The last line is ``tokens/s vs plain generate: S×`` (toolagent fp32 guided over

@@ -159,6 +159,13 @@ def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages ke
     typer.echo(render_table(record))
 
 
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def render_table(record: dict[str, object]) -> str:
     from toolagent.train.recipe_table import ablation_table
 
@@ -177,7 +184,9 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
            variant: str = typer.Option("", "--variant", help="A variant stage folder suffix (e.g. -g1)."),
            quantize: str = typer.Option("none", "--quantize", help="none or int8 (the model's Linear weights)."),
            data: Path | None = typer.Option(None, "--data", help="Another suite folder whose held-out tasks to "
-                                                                 "use (e.g. tests/data/checkset).")
+                                                                 "use (e.g. tests/data/checkset)."),
+           threads: int | None = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: the "
+                                                                             "recipe's; 1 beside a running recipe).")
            ) -> None:
     """One more held-out eval row of a finished recipe stage (another graph, horizon, weights or suite), kept in
     recipe.json."""
@@ -190,10 +199,7 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
     from toolagent.train.recipe import Recipe, load_settings
 
     settings = load_settings(runs)
-    if settings.threads:
-        import torch
-
-        torch.set_num_threads(settings.threads)
+    _set_threads(threads or settings.threads)
     recipe_obj = Recipe(settings, echo=typer.echo)
     metrics = recipe_obj.evaluate(stage, graph, horizon, variant=variant, limit=limit if limit is not None else -1,
                                   mode=mode, quantize=quantize, data=str(data) if data is not None else None)
@@ -206,16 +212,15 @@ def ablate(runs: Path = typer.Option(..., "--runs", help="A recipe folder."),
 def variant(runs: Path = typer.Option(..., "--runs", help="A recipe folder past its sft stage."),
             gamma: float = typer.Option(1.0, "--gamma", help="Stage-1 discount γ."),
             lambda_rep: float = typer.Option(0.0, "--lambda-rep", help="Stage-1 repetition penalty λ_rep."),
-            name: str = typer.Option("-g1", "--name", help="Suffix of the variant's folder (stage1<name>).")) -> None:
+            name: str = typer.Option("-g1", "--name", help="Suffix of the variant's folder (stage1<name>)."),
+            threads: int | None = typer.Option(None, "--threads", min=1, help="torch CPU threads (default: the "
+                                                                              "recipe's).")) -> None:
     """Stage 1 again from the SFT adapter with other reward weights (then: train ablate --stage stage1
     --variant NAME)."""
     from toolagent.train.recipe import Recipe, load_settings
 
     settings = load_settings(runs)
-    if settings.threads:
-        import torch
-
-        torch.set_num_threads(settings.threads)
+    _set_threads(threads or settings.threads)
     info = Recipe(settings, echo=typer.echo).train_variant(gamma, lambda_rep, name)
     typer.echo(json.dumps(info))
 

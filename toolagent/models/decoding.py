@@ -325,7 +325,7 @@ class Decoder:
             else:
                 forced, restricted = self._walk(matcher, masks, drafts)
             needed = [i for i, token in enumerate(forced) if token is None]
-            logits = self._forward([choice] + drafts, needed or [0])
+            logits = self._forward([choice] + drafts, needed)
             rows = dict(zip(needed, logits))
             result.forwards += 1
             result.drafted += len(drafts)

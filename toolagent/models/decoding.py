@@ -238,17 +238,19 @@ class Decoder:
         return int(torch.multinomial(probs, 1))
 
     def _propose(self, matcher: Any, context: list[int], start: int, limit: int) -> list[int]:
-        """Draft tokens: the grammar's forced continuation, then a lookup guess of what follows it."""
+        """Draft tokens: a lookup guess (this reply, recent replies, the prompt) where it agrees with the grammar's
+        forced continuation, else that continuation alone; with nothing forced, the lookup guess."""
         limit = min(limit, MAX_DRAFT)
         if limit <= 0:
             return []
-        forced: list[int] = []
-        if matcher is not None and self.jump_forward:
-            text = matcher.find_jump_forward_string()
-            if text:
-                forced = list(self.tokenizer.encode(text, add_special_tokens=False))[:limit]
-        guess = lookup_draft(context + forced, min(limit - len(forced), self.lookup), self._recent, start)
-        return forced + guess
+        forced = matcher.find_jump_forward_string() if matcher is not None and self.jump_forward else ""
+        guess = lookup_draft(context, limit if forced else min(limit, self.lookup), self._recent, start)
+        if not forced:
+            return guess
+        text = self.tokenizer.decode(guess)
+        if guess and (text.startswith(forced) or forced.startswith(text)):
+            return guess  # the model's own tokenization of the forced text, and what followed it last time
+        return list(self.tokenizer.encode(forced, add_special_tokens=False))[:limit]
 
     @staticmethod
     def _walk(matcher: Any, masks: Any, drafts: list[int]) -> tuple[list[int | None], list[bool]]:
@@ -286,7 +288,7 @@ class Decoder:
             result = Decoded(tokens=[], finish="length", reused=reused, forwards=1)
             row = self._forward(prompt[reused:])[-1]
             self._decode(prompt, row, sampling, grammar, list(stops), result)
-        self._recent.appendleft(list(result.tokens))
+        self._recent.appendleft(prompt[-LOOKUP_NGRAMS[0]:] + result.tokens)  # with the reply's opening context
         return result
 
     def _decode(self, prompt: list[int], row: Any, sampling: Sampling, grammar: Any, stops: list[str],

@@ -160,15 +160,15 @@ class Decoder:
     """Greedy/sampled decoding over one model with a reusable static KV cache (see module docstring)."""
 
     def __init__(self, model: Any, tokenizer: Any, eos_ids: Iterable[int], jump_forward: bool = True,
-                 lookup: int = LOOKUP_DRAFT) -> None:
+                 lookup: int = LOOKUP_DRAFT, recent: int = RECENT_REPLIES) -> None:
         self.model, self.tokenizer = model, tokenizer
         self.eos = {int(e) for e in eos_ids}
         self.jump_forward = jump_forward
-        self.lookup = lookup  # most prompt-lookup draft tokens per pass (0 = none)
+        self.lookup = lookup  # most lookup draft tokens per pass where nothing is forced (0 = none)
         self._cache: Any = None
         self._size = 0
         self._ids: list[int] = []  # tokens whose KV is valid in cache positions [0, len)
-        self._recent: collections.deque[list[int]] = collections.deque(maxlen=RECENT_REPLIES)
+        self._recent: collections.deque[list[int]] = collections.deque(maxlen=recent)  # lookup sources
 
     # ------------------------------------------------------------------------------------------- cache
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -32,12 +33,16 @@ def test_cache_is_a_plain_safetensors_llama_and_reloads_fast() -> None:
 
 
 @pytest.mark.slow
-def test_embedded_model_replies_with_usage() -> None:
-    model = embedded.load_embedded(max_new_tokens=12)
+@pytest.mark.parametrize("load", [embedded.load_embedded_base, embedded.load_embedded])
+def test_embedded_model_replies_with_usage(load: Any) -> None:
+    model = load(max_new_tokens=12)
     reply = model.invoke([SystemMessage("You are a helpful assistant."),
                           HumanMessage("What is the capital of France? Answer in one word.")])
     assert isinstance(reply.content, str) and reply.content.strip()
-    assert "paris" in reply.content.lower()
+    if load is embedded.load_embedded_base:
+        # the untrained model chats; the shipped planner adapter is for planner prompts (docs/tiny_planner.md) and
+        # answers this through the agent instead (tests/train/test_shipped_planner.py)
+        assert "paris" in reply.content.lower()
     usage = reply.usage_metadata
     assert usage is not None and usage["input_tokens"] > 10 and 1 <= usage["output_tokens"] <= 12
 

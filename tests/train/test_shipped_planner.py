@@ -1,4 +1,5 @@
-"""The shipped tracer1-tiny adapter loads offline and answers a fixed calculator question through the CLI."""
+"""The shipped tracer1-tiny adapter loads offline and answers a fixed calculator question through the CLI, and a
+plain question through the agent."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def test_ask_answers_the_readme_question_with_the_shipped_adapter() -> None:
     result = json.loads(done.stdout)
     assert result["status"] == "answered" and "395" in result["answer"], result["answer"]
     assert [s["executed"]["tool"] for s in result["steps"]][0] == "calculator"
+
+
+@pytest.mark.skipif(embedded.adapter_dir() is None, reason="no adapter shipped in toolagent/models/weights/")
+def test_the_planner_answers_a_plain_question() -> None:
+    from toolagent.agent import run_agent
+
+    result = run_agent("What is the capital of France?", max_steps=3)
+    assert result.status == "answered" and "paris" in (result.answer or "").lower(), result.answer
 
 
 def test_shipped_adapter_is_small_and_carries_a_model_card() -> None:

@@ -14,7 +14,8 @@ One run, same model and prompts for every row, variants interleaved turn by turn
   toolagent int8 guided        the same on dynamically quantised int8 Linear weights (quantize="int8")
 Planner turns are compact-profile prompts for the default tool set (turn 1 of a question, turn 2 with its first
 observation, then the next question...); each variant gets one untimed warm-up turn first, so the system prompt
-is cached, and a recent reply is there to draft from, as on every turn after a process's first. Seconds per turn include tokenising and prefill.
+is cached, and a recent reply is there to draft from, as on every turn after a process's first. Seconds per turn
+include tokenising and prefill.
 Greedy checks: toolagent's rows must produce the same tokens as the generate rows they replace; the int8 row
 reports where it first departs from fp32. Memory bandwidth is a 256 MB array copy; the floor is the weight bytes
 read per decode step over it. The last line is ``tokens/s vs plain generate: S×`` (toolagent fp32 guided over
@@ -200,7 +201,8 @@ def main() -> None:
     print(f"memory bandwidth (256 MB copy): {gbs:.1f} GB/s; weights read per decode step: fp32 {fp32_bytes / 1e6:.0f} MB "
           f"-> floor {fp32_bytes / gbs / 1e6:.0f} ms/token ({gbs * 1e9 / fp32_bytes:.1f} tok/s), "
           f"int8 {int8_bytes / 1e6:.0f} MB -> {int8_bytes / gbs / 1e6:.0f} ms/token ({gbs * 1e9 / int8_bytes:.1f} tok/s)")
-    print(f"guided without recent replies to draft from (a process's first turn): {rows[4].rate / base.rate:.2f}×")
+    print(f"guided without recent replies to draft from (a process's first turn): "
+          f"{rows[4].rate / base.rate:.2f}×")
     print(f"int8 (opt-in, quantize='int8'; tokens differ from fp32, see the greedy check): "
           f"{rows[6].rate / base.rate:.2f}× plain generate")
     print(f"tokens/s vs plain generate: {rows[3].rate / base.rate:.2f}×")

@@ -79,6 +79,18 @@ def test_smallest_recipe_runs_end_to_end_and_resumes(tmp_path: Path) -> None:
         assert row.exit_code == 0, row.output
     evals = json.loads((out / "recipe.json").read_text())["evals"]
     assert {"sft@int8/tracer1/T1/step", "sft/tracer1/T1/step/checkset"} <= set(evals)
+    # --threads overrides the recipe's thread count for this process only (a row beside a running recipe)
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        row = runner.invoke(app, ["ablate", "--runs", str(out), "--stage", "sft", "--mode", "step", "--limit", "1",
+                                  "--threads", "1"])
+        assert row.exit_code == 0, row.output
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
     bad = runner.invoke(app, ["ablate", "--runs", str(out), "--quantize", "int4"])
     assert bad.exit_code == 2 and "--quantize must be none or int8" in bad.output
 

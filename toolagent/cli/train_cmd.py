@@ -96,12 +96,14 @@ def stage2(data: Path = typer.Option(..., "--data", help="Feedback JSONL log(s) 
 def sft(data: Path = typer.Option(..., "--data", help="A synthetic suite folder or a saved Stage-1 dataset."),
         model: str = _MODEL, output: Path = _OUTPUT, lora: bool = _LORA, max_steps: int = _STEPS,
         lr: float = typer.Option(1e-5, "--lr", help="Learning rate."), horizon: int = _HORIZON,
+        batch_size: int = typer.Option(1, "--batch-size", min=1,
+                                       help="Rows per step; their shared prompt prefix is computed once."),
         limit: int | None = _LIMIT, device: str = _DEVICE) -> None:
     """Supervised warm start on reference trajectories."""
     from toolagent.train.trainers import train
 
     settings = _settings("sft", data=data, model=model, output=output, lora=lora, max_steps=max_steps,
-                         learning_rate=lr, horizon=horizon, limit=limit, device=device)
+                         learning_rate=lr, horizon=horizon, batch_size=batch_size, limit=limit, device=device)
     _report(train(settings))  # type: ignore[arg-type]
 
 
@@ -131,6 +133,8 @@ def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages ke
            n_train: int | None = typer.Option(None, "--n-train", min=1, help="Train tasks in the suite."),
            n_heldout: int | None = typer.Option(None, "--n-heldout", min=1, help="Held-out tasks in the suite."),
            sft_epochs: float | None = typer.Option(None, "--sft-epochs", min=0.01, help="SFT passes over the data."),
+           sft_batch: int | None = typer.Option(None, "--sft-batch", min=1,
+                                                help="SFT rows per step (their shared prompt prefix runs once)."),
            s1_steps: int | None = typer.Option(None, "--s1-steps", min=1, help="Stage-1 GRPO steps."),
            s2_steps: int | None = typer.Option(None, "--s2-steps", min=1, help="Stage-2 GRPO steps."),
            rollout_tasks: int | None = typer.Option(None, "--rollout-tasks", min=1,
@@ -148,7 +152,8 @@ def recipe(out: Path = typer.Option(..., "--out", help="Recipe folder (stages ke
     from toolagent.train.recipe import RecipeSettings, run_recipe
 
     given = {"seed": seed, "model": model, "n_train": n_train, "n_heldout": n_heldout, "sft_epochs": sft_epochs,
-             "s1_steps": s1_steps, "s2_steps": s2_steps, "rollout_tasks": rollout_tasks, "eval_limit": eval_limit,
+             "sft_batch": sft_batch, "s1_steps": s1_steps, "s2_steps": s2_steps, "rollout_tasks": rollout_tasks,
+             "eval_limit": eval_limit,
              "lora_top_layers": lora_top_layers, "threads": threads, "device": device,
              "eval_graphs": [g.strip() for g in graphs.split(",") if g.strip()] if graphs else None,
              "eval_rows": [r.strip() for r in eval_rows.split(",") if r.strip()] if eval_rows else None}

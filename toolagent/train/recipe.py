@@ -51,7 +51,9 @@ class RecipeSettings(BaseModel):
     # SFT
     sft_epochs: float = 1.0
     sft_lr: float = 4e-4
-    grad_accum: int = 2
+    #: SFT rows per step; a batch computes the shared system prompt once (``shared_prefix``)
+    sft_batch: int = 4
+    grad_accum: int = 1
     lora_r: int = 16
     lora_alpha: int = 32
     #: LoRA only on the top N decoder layers (None: all); the frozen lower layers then need no backward pass
@@ -86,7 +88,8 @@ class RecipeSettings(BaseModel):
         # horizon 1: an untrained tiny model fills every string field to its bound, so its (guided) replies are
         # as long as the plan allows; one step keeps a CI planner turn short
         base = {"out": out, "smallest": True, "n_train": 3, "n_heldout": 2, "horizon": 1, "sft_epochs": 1.0,
-                "grad_accum": 1, "s1_steps": 1, "s2_steps": 1, "num_generations": 2, "max_completion_length": 16,
+                "sft_batch": 2, "grad_accum": 1, "s1_steps": 1, "s2_steps": 1, "num_generations": 2,
+                "max_completion_length": 16,
                 "rollout_tasks": 1, "max_steps": 1, "eval_limit": 1, "eval_mode": "step", "lora_r": 4,
                 "lora_alpha": 8, "lora_top_layers": 1, "device": "cpu",
                 "eval_rows": ["base", "sft", "stage1", "stage2"], "eval_graphs": ["tracer1"]}
@@ -242,6 +245,7 @@ class Recipe:
             shutil.rmtree(self.path("sft") / "merged", ignore_errors=True)
         settings = self._train_settings("sft", data=str(self.path("data")), learning_rate=s.sft_lr,
                                         epochs=s.sft_epochs - done_epochs, gradient_accumulation_steps=s.grad_accum,
+                                        batch_size=s.sft_batch,
                                         init_adapter=str(init) if init else None)
         result = train_sft(settings, self._dataset().shuffle(seed=s.seed + int(done_epochs)))
         seconds = float(earlier.get("seconds", 0.0)) if init else 0.0

@@ -63,7 +63,7 @@ Shipped stage: **{label}**. `embedded-base` is the untrained model, for comparis
   decoding emits (raw JSON, empty thought/expect/instruction).
 - LoRA r={s.get('lora_r')}, alpha={s.get('lora_alpha')}, layers: {'top ' + str(s.get('lora_top_layers'))
   if s.get('lora_top_layers') else 'all'}; SFT {s.get('sft_epochs')} epoch(s) at lr {s.get('sft_lr')},
-  gradient accumulation {s.get('grad_accum')}; Stage 1 GRPO {s.get('s1_steps')} steps, Stage 2 GRPO
+  batch {s.get('sft_batch', 1)} × gradient accumulation {s.get('grad_accum')}; Stage 1 GRPO {s.get('s1_steps')} steps, Stage 2 GRPO
   {s.get('s2_steps')} steps ({s.get('num_generations')} generations of at most {s.get('max_completion_length')}
   tokens, lr {s.get('rl_lr')}, no KL term, γ {s.get('gamma')}, λ_rep {s.get('lambda_rep')}); Stage-2 logs from
   {s.get('rollout_tasks')} train tasks; horizon T = {s.get('horizon')}.

@@ -1,4 +1,5 @@
-"""Trainers: Stage-1 and Stage-2 GRPO (TRL ``GRPOTrainer``) and an SFT warm start (TRL ``SFTTrainer``).
+"""Trainers: Stage-1 and Stage-2 GRPO (TRL ``GRPOTrainer``) and an SFT warm start (TRL ``SFTTrainer``, its
+loss computed by ``shared_prefix``: the batch's common prompt prefix runs once).
 
 - Stage 1: the planner samples ``num_generations`` forecasts per state; each is scored against the reference
   future with ``rewards.make_stage1_reward_func`` (discounted alignment, repetition penalty, format term).
@@ -59,7 +60,8 @@ class TrainSettings(BaseModel):
     init_adapter: str | None = None
     #: SFT only: whole passes over the data (``max_steps`` is then ignored) and examples per device step
     epochs: float | None = None
-    batch_size: int = 1  # 1 + gradient accumulation: no padding, which costs real compute on a CPU
+    #: SFT examples per device step; above 1 a batch computes its shared prompt prefix once (``shared_prefix``)
+    batch_size: int = 1
     #: show the trainer's progress bar
     progress: bool = False
 
@@ -236,10 +238,11 @@ def train_stage2(settings: TrainSettings, dataset: Any = None, rollout_func: Any
 
 def train_sft(settings: TrainSettings, dataset: Any = None) -> TrainResult:
     """Supervised warm start: prompt → reference trajectory (``target`` column, or ``completion``)."""
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
     from toolagent.train.curves import make_curve_callback
     from toolagent.train.datasets import load_stage1
+    from toolagent.train.shared_prefix import shared_prefix_trainer
 
     start = time.perf_counter()
     dataset = dataset if dataset is not None else load_stage1(settings.data, horizon=settings.horizon,
@@ -255,8 +258,8 @@ def train_sft(settings: TrainSettings, dataset: Any = None) -> TrainResult:
         common.update(max_steps=-1, num_train_epochs=settings.epochs)
     args = SFTConfig(**common, per_device_train_batch_size=settings.batch_size, max_length=None,
                      completion_only_loss=True)
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=peft_config(settings), callbacks=[callback])
+    trainer = shared_prefix_trainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                                    peft_config=peft_config(settings), callbacks=[callback])
     trainer.train()
     return _finish(trainer, settings, tokenizer, callback, start, "loss_curve", ("loss",))
 

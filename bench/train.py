@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CONFIGS = {
     "lora": ("SmolLM2-135M + LoRA r16", "embedded", True),
@@ -73,6 +74,23 @@ def child(config: str, work: Path, steps: int, generations: int, completion: int
                       "reward": result.final_reward}))
 
 
+def run_children(script: str, configs: list[str], extra: list[str]) -> list[dict[str, Any]]:
+    """Run ``script --child CONFIG *extra`` per configuration (its own process: its own peak RSS); each child
+    prints one ``{"config": ...}`` JSON line. A failed child is reported and skipped; none left: exit 1."""
+    results = []
+    for config in configs:
+        proc = subprocess.run([sys.executable, script, "--child", config, *extra], capture_output=True, text=True,
+                              check=False)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith('{"config"')]
+        if proc.returncode != 0 or not lines:
+            print(f"{config}: failed\n{proc.stderr[-2000:]}")
+            continue
+        results.append(json.loads(lines[-1]))
+    if not results:
+        sys.exit(1)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3)
@@ -100,18 +118,9 @@ def main() -> None:
     print(f"device: {'cuda' if torch.cuda.is_available() else 'cpu'}, torch threads {torch.get_num_threads()}; "
           f"{rows} Stage-1 prompts built in {time.perf_counter() - data_start:.1f} s; "
           f"{args.steps} steps x {args.generations} generations x <= {args.completion} tokens")
-    results = []
-    for config in args.configs.split(","):
-        cmd = [sys.executable, __file__, "--child", config, "--work", str(work), "--steps", str(args.steps),
-               "--generations", str(args.generations), "--completion", str(args.completion)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        lines = [line for line in proc.stdout.splitlines() if line.startswith('{"config"')]
-        if proc.returncode != 0 or not lines:
-            print(f"{config}: failed\n{proc.stderr[-2000:]}")
-            continue
-        results.append(json.loads(lines[-1]))
-    if not results:
-        sys.exit(1)
+    results = run_children(__file__, args.configs.split(","),
+                           ["--work", str(work), "--steps", str(args.steps), "--generations", str(args.generations),
+                            "--completion", str(args.completion)])
     base = results[0]
     base_rate = base["steps"] / base["train_s"] * 60
     print(f"\n{'configuration':34} {'steps/min':>9} {'s/step':>7} {'peak RSS MiB':>12} {'speed x':>8} {'RSS x':>6}")

@@ -45,7 +45,7 @@ class RecipeSettings(BaseModel):
     seed: int = 0
     model: str = "embedded"
     smallest: bool = False
-    n_train: int = 260
+    n_train: int = 780
     n_heldout: int = 60
     horizon: int = 5
     # SFT

@@ -62,6 +62,8 @@ class TrainSettings(BaseModel):
     epochs: float | None = None
     #: SFT examples per device step; above 1 a batch computes its shared prompt prefix once (``shared_prefix``)
     batch_size: int = 1
+    #: SFT loss by ``shared_prefix`` (False: TRL's own loss, every row run whole; the benchmark's baseline)
+    shared_prefix: bool = True
     #: show the trainer's progress bar
     progress: bool = False
 
@@ -238,7 +240,7 @@ def train_stage2(settings: TrainSettings, dataset: Any = None, rollout_func: Any
 
 def train_sft(settings: TrainSettings, dataset: Any = None) -> TrainResult:
     """Supervised warm start: prompt → reference trajectory (``target`` column, or ``completion``)."""
-    from trl import SFTConfig
+    from trl import SFTConfig, SFTTrainer
 
     from toolagent.train.curves import make_curve_callback
     from toolagent.train.datasets import load_stage1
@@ -258,8 +260,9 @@ def train_sft(settings: TrainSettings, dataset: Any = None) -> TrainResult:
         common.update(max_steps=-1, num_train_epochs=settings.epochs)
     args = SFTConfig(**common, per_device_train_batch_size=settings.batch_size, max_length=None,
                      completion_only_loss=True)
-    trainer = shared_prefix_trainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                                    peft_config=peft_config(settings), callbacks=[callback])
+    make = shared_prefix_trainer if settings.shared_prefix else SFTTrainer
+    trainer = make(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
+                   peft_config=peft_config(settings), callbacks=[callback])
     trainer.train()
     return _finish(trainer, settings, tokenizer, callback, start, "loss_curve", ("loss",))
 

@@ -18,8 +18,9 @@ from toolagent.tools.mcp import MCPServers
 SERVER = Path(__file__).with_name("server.py")
 
 
-def stdio_config(timeout: float | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"command": sys.executable, "args": [str(SERVER), "stdio"]}
+def stdio_config(timeout: float | None = None, hang_marker: Path | None = None) -> dict[str, Any]:
+    args = [str(SERVER), "stdio", *([str(hang_marker)] if hang_marker else [])]
+    spec: dict[str, Any] = {"command": sys.executable, "args": args}
     if timeout is not None:
         spec["timeout"] = timeout
     return {"mcpServers": {"calc": spec}}

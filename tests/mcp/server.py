@@ -1,6 +1,6 @@
 """A small MCP server for the tests, written with the ``mcp`` package's server API (FastMCP).
 
-    python server.py stdio            serve over stdio
+    python server.py stdio [MARKER]   serve over stdio (``hang`` creates the file MARKER when a call reaches it)
     python server.py http PORT        serve over streamable HTTP on 127.0.0.1:PORT (path /mcp)
 """
 
@@ -13,7 +13,9 @@ import sys
 from mcp.server.fastmcp import FastMCP
 from mcp.types import ToolAnnotations
 
-server = FastMCP("toolagent-test", host="127.0.0.1", port=int(sys.argv[2]) if len(sys.argv) > 2 else 8000,
+HTTP = len(sys.argv) > 1 and sys.argv[1] == "http"
+HANG_MARKER = sys.argv[2] if len(sys.argv) > 2 and not HTTP else None
+server = FastMCP("toolagent-test", host="127.0.0.1", port=int(sys.argv[2]) if HTTP and len(sys.argv) > 2 else 8000,
                  log_level="WARNING")
 READ_ONLY = ToolAnnotations(readOnlyHint=True)
 
@@ -51,9 +53,11 @@ def crash() -> str:
 @server.tool()
 async def hang() -> str:
     """Never answers."""
+    if HANG_MARKER:
+        open(HANG_MARKER, "w").close()  # noqa: SIM115  (the test waits for the call to arrive)
     await asyncio.sleep(3600)
     return "too late"
 
 
 if __name__ == "__main__":
-    server.run("streamable-http" if sys.argv[1] == "http" else "stdio")
+    server.run("streamable-http" if HTTP else "stdio")

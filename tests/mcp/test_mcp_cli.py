@@ -71,7 +71,8 @@ def _server_children(parent: int) -> list[int]:
 
 
 def test_ctrl_c_during_a_call_shuts_the_server_down(tmp_path: Path) -> None:
-    config = write_config(tmp_path, stdio_config(timeout=120))
+    marker = tmp_path / "hang-called"
+    config = write_config(tmp_path, stdio_config(timeout=120, hang_marker=marker))
     proc = subprocess.Popen([sys.executable, "-m", "toolagent", "ask", "hang please", "--model",
                              "py:tests.mcp.planner:hang_model", "--mcp", str(config), "--search", "none", "--json"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -82,7 +83,9 @@ def test_ctrl_c_during_a_call_shuts_the_server_down(tmp_path: Path) -> None:
             time.sleep(0.3)
             children = _server_children(proc.pid)
         assert children, "the MCP server process never started"
-        time.sleep(2)  # the planner has called `hang` by now
+        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)  # Ctrl-C *during the call*: wait until the server is inside `hang`
+        assert marker.exists(), "the planner's `hang` call never reached the server"
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:
